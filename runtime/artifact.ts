@@ -1,0 +1,127 @@
+// The artifact: everything the runtime needs to run a compiled script, as plain data (JSON-serializable).
+// It is the only thing the compiler and the runtime share. The compiler produces it; `tsbt --emit
+// artifact` prints it; the runtime creates its maps, patches its relocations, loads and attaches its
+// programs, and decodes events and map contents with its layouts.
+
+export const ARTIFACT_VERSION = 1;
+
+export interface Artifact {
+  version: typeof ARTIFACT_VERSION;
+  /** Where the script came from, for messages (`-e` or a path). */
+  sourceName: string;
+  maps: MapSpec[];
+  programs: ProgramSpec[];
+  /** Every kind of record a program writes to the event ring buffer, by id. */
+  events: EventSpec[];
+  /** The ring buffer map (by MapSpec.name) that carries events, if any program writes one. */
+  eventRing?: string;
+  /** A one-slot u64 array map (by MapSpec.name) counting ring-buffer writes that failed. */
+  lostCounter?: string;
+}
+
+export type MapType = 'hash' | 'percpu_hash' | 'array' | 'percpu_array' | 'ringbuf';
+
+export interface MapSpec {
+  /** Kernel object name: `tsbt_` prefix, at most 15 characters. Unique within the artifact. */
+  name: string;
+  /** The name in the script (`@`, `@bytes`), for user maps that print on exit. */
+  scriptName?: string;
+  type: MapType;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  /** How to decode keys; absent for maps whose key is a dummy (scalar maps) or internal maps. */
+  key?: KeyLayout;
+  /** How to decode, reduce (per-CPU) and print values; absent for internal maps. */
+  value?: ValueKind;
+}
+
+/** A map key: a C-laid-out struct of fields. A scalar map (`@x`) has no key layout. */
+export interface KeyLayout {
+  fields: FieldLayout[];
+}
+
+export type FieldLayout =
+  | { kind: 'int'; offset: number; size: 1 | 2 | 4 | 8; signed: boolean }
+  | { kind: 'string'; offset: number; size: number };
+
+/** What a map's value is, which decides how per-CPU copies reduce and how it prints. */
+export type ValueKind =
+  | { kind: 'count' }
+  | { kind: 'sum'; signed: boolean }
+  | { kind: 'int'; size: 1 | 2 | 4 | 8; signed: boolean }
+  | { kind: 'string'; size: number };
+
+export type ProgramType = 'tracepoint' | 'raw_tracepoint' | 'perf_event' | 'kprobe' | 'tracing';
+
+export interface ProgramSpec {
+  /** Kernel object name: `tsbt_` prefix, at most 15 characters. */
+  name: string;
+  /** The probe as written in the script (`tracepoint:syscalls:sys_enter_openat`). */
+  probe: string;
+  type: ProgramType;
+  license: string;
+  /** eBPF instructions, 8 bytes each (LD_IMM64 takes two), little-endian, base64. */
+  bytecode: string;
+  /** Instructions whose immediate the runtime patches with a map fd (LD_IMM64, BPF_PSEUDO_MAP_FD). */
+  relocations: MapRelocation[];
+  attach: AttachSpec;
+  /** Bytes of stack used, for -v. */
+  stackSize: number;
+}
+
+export interface MapRelocation {
+  /** Index of the instruction (in 8-byte slots). */
+  insn: number;
+  map: string;
+}
+
+export type AttachSpec =
+  /** Run once through BPF_PROG_TEST_RUN before any other probe is attached. */
+  | { kind: 'begin' }
+  /** Run once through BPF_PROG_TEST_RUN after every other probe is detached. */
+  | { kind: 'end' }
+  | { kind: 'tracepoint'; category: string; event: string }
+  /** A software/hardware perf event sampling on one CPU (`interval`) or on every CPU (`profile`). */
+  | {
+      kind: 'perf_event';
+      perfType: number;
+      config: number;
+      /** Either a period (events, or nanoseconds for clocks) or a frequency in Hz. */
+      period?: number;
+      frequency?: number;
+      cpus: 'one' | 'all';
+    }
+  | { kind: 'kprobe'; func: string; offset: number; retprobe: boolean }
+  | { kind: 'uprobe'; path: string; offset: number; retprobe: boolean };
+
+export type EventSpec = PrintfEvent | ExitEvent;
+
+/** Every event record starts with a u64 event id; its fields follow at the offsets given. */
+export interface PrintfEvent {
+  kind: 'printf';
+  id: number;
+  /** The format string, escapes already processed. */
+  format: string;
+  args: EventArg[];
+  /** Record size in bytes, including the 8-byte id. */
+  size: number;
+}
+
+export interface ExitEvent {
+  kind: 'exit';
+  id: number;
+  size: number;
+}
+
+/** An argument is either read from the record or known at compile time (string literals, constants). */
+export type EventArg =
+  | FieldLayout
+  | { kind: 'const'; value: string }
+  | { kind: 'constInt'; value: string };
+
+export function mapByName(artifact: Artifact, name: string): MapSpec {
+  const map = artifact.maps.find((m) => m.name === name);
+  if (!map) throw new Error(`artifact has no map named ${name}`);
+  return map;
+}
