@@ -1,0 +1,21 @@
+// State shared by the passes of one compilation.
+
+import type { Diagnostic } from '../grammar/diagnostics.ts';
+import type { SourceFile } from '../grammar/source.ts';
+import type { KernelInfo } from './kernel-info.ts';
+import type { Registry } from './registry.ts';
+
+export interface CompileOptions {
+  /** Default max entries of a map (bpftrace: 4096). */
+  mapMaxEntries?: number;
+  /** Size of the event ring buffer in bytes (a power of two, a multiple of the page size). */
+  eventRingBytes?: number;
+}
+
+export interface CompileContext {
+  source: SourceFile;
+  registry: Registry;
+  kernel: KernelInfo;
+  options: Required<CompileOptions>;
+  diagnostics: Diagnostic[];
+}

@@ -1,0 +1,113 @@
+// The intermediate representation: eBPF-shaped instructions on unlimited virtual registers, with
+// symbolic labels and map names instead of jump offsets and fds (ply's design). Arithmetic is two-address
+// like eBPF itself (`dst op= src`), so register allocation maps it one-to-one onto instructions.
+// Stack slots are fixed frame offsets (negative, from the frame pointer r10).
+
+import type { Span } from '../../grammar/source.ts';
+import type { AluOpName, CondName, Size } from '../bpf/opcodes.ts';
+
+/** A virtual register. */
+export type VReg = number;
+export type Operand = { reg: VReg } | { imm: number };
+/** A memory base: a virtual register holding a pointer, or the frame pointer. */
+export type Base = VReg | 'fp';
+export type Label = string;
+
+export type IrInsn =
+  /** dst = src */
+  | { op: 'mov'; dst: VReg; src: Operand; w32?: boolean }
+  /** dst op= src */
+  | { op: 'alu'; alu: Exclude<AluOpName, 'mov' | 'neg'>; dst: VReg; src: Operand; w32?: boolean }
+  | { op: 'neg'; dst: VReg }
+  /** dst = 64-bit constant */
+  | { op: 'ldimm64'; dst: VReg; value: bigint }
+  /** dst = address of a map (relocated to its fd at load time) */
+  | { op: 'ldmap'; dst: VReg; map: string }
+  /** dst = the context pointer the program was called with (r1 at entry). Only first in a program. */
+  | { op: 'ctx'; dst: VReg }
+  /** dst = fp + off */
+  | { op: 'addr'; dst: VReg; off: number }
+  | { op: 'load'; dst: VReg; base: Base; off: number; size: Size }
+  | { op: 'store'; base: Base; off: number; size: Size; src: Operand }
+  /** *(base + off) += src, atomically */
+  | { op: 'atomicAdd'; base: Base; off: number; size: 4 | 8; src: VReg }
+  /** Helper call: arguments go to r1..r5, the result comes back in r0; r0-r5 are clobbered. */
+  | { op: 'call'; helper: number; args: Operand[]; ret?: VReg }
+  | { op: 'jmp'; target: Label }
+  | { op: 'jcond'; cond: CondName; a: VReg; b: Operand; target: Label }
+  | { op: 'label'; label: Label }
+  | { op: 'exit'; value: Operand };
+
+/** An instruction plus where it came from, for source maps and `--emit ir`. */
+export type Located = IrInsn & { span?: Span; comment?: string };
+
+export interface IrProgram {
+  insns: Located[];
+  /** Number of virtual registers used (they are 0..count-1). */
+  vregCount: number;
+  /** Bytes of stack used by frame slots (before spills). */
+  frameSize: number;
+}
+
+/** Registers an instruction reads and writes. Two-address ALU reads its destination too. */
+export function usesAndDefs(i: IrInsn): { uses: VReg[]; defs: VReg[] } {
+  const reg = (o: Operand) => ('reg' in o ? [o.reg] : []);
+  const base = (b: Base) => (b === 'fp' ? [] : [b]);
+  switch (i.op) {
+    case 'mov': return { uses: reg(i.src), defs: [i.dst] };
+    case 'alu': return { uses: [i.dst, ...reg(i.src)], defs: [i.dst] };
+    case 'neg': return { uses: [i.dst], defs: [i.dst] };
+    case 'ldimm64': case 'ldmap': case 'ctx': case 'addr': return { uses: [], defs: [i.dst] };
+    case 'load': return { uses: base(i.base), defs: [i.dst] };
+    case 'store': return { uses: [...base(i.base), ...reg(i.src)], defs: [] };
+    case 'atomicAdd': return { uses: [...base(i.base), i.src], defs: [] };
+    case 'call': return { uses: i.args.flatMap(reg), defs: i.ret === undefined ? [] : [i.ret] };
+    case 'jcond': return { uses: [i.a, ...reg(i.b)], defs: [] };
+    case 'exit': return { uses: reg(i.value), defs: [] };
+    case 'jmp': case 'label': return { uses: [], defs: [] };
+  }
+}
+
+/** Rewrite every register an instruction mentions (used by spilling and by allocation). */
+export function mapRegs(i: Located, use: (r: VReg) => VReg, def: (r: VReg) => VReg): Located {
+  const op = (o: Operand): Operand => ('reg' in o ? { reg: use(o.reg) } : o);
+  const base = (b: Base): Base => (b === 'fp' ? b : use(b));
+  switch (i.op) {
+    case 'mov': return { ...i, src: op(i.src), dst: def(i.dst) };
+    case 'alu': return { ...i, src: op(i.src), dst: def(use(i.dst)) };
+    case 'neg': return { ...i, dst: def(use(i.dst)) };
+    case 'ldimm64': case 'ldmap': case 'ctx': case 'addr': return { ...i, dst: def(i.dst) };
+    case 'load': return { ...i, base: base(i.base), dst: def(i.dst) };
+    case 'store': return { ...i, base: base(i.base), src: op(i.src) };
+    case 'atomicAdd': return { ...i, base: base(i.base), src: use(i.src) };
+    case 'call': return { ...i, args: i.args.map(op), ...(i.ret === undefined ? {} : { ret: def(i.ret) }) };
+    case 'jcond': return { ...i, a: use(i.a), b: op(i.b) };
+    case 'exit': return { ...i, value: op(i.value) };
+    case 'jmp': case 'label': return i;
+  }
+}
+
+/** `--emit ir`: one instruction per line, `%N` for virtual registers. */
+export function formatIr(i: IrInsn): string {
+  const r = (v: VReg) => `%${v}`;
+  const o = (x: Operand) => ('reg' in x ? r(x.reg) : String(x.imm));
+  const b = (x: Base) => (x === 'fp' ? 'fp' : r(x));
+  const m = (x: Base, off: number) => `[${b(x)}${off < 0 ? off : `+${off}`}]`;
+  switch (i.op) {
+    case 'mov': return `${r(i.dst)} = ${o(i.src)}${i.w32 ? ' (32)' : ''}`;
+    case 'alu': return `${r(i.dst)} ${i.alu}= ${o(i.src)}${i.w32 ? ' (32)' : ''}`;
+    case 'neg': return `${r(i.dst)} = -${r(i.dst)}`;
+    case 'ldimm64': return `${r(i.dst)} = ${i.value} ll`;
+    case 'ldmap': return `${r(i.dst)} = map ${i.map}`;
+    case 'ctx': return `${r(i.dst)} = ctx`;
+    case 'addr': return `${r(i.dst)} = fp${i.off}`;
+    case 'load': return `${r(i.dst)} = u${i.size * 8} ${m(i.base, i.off)}`;
+    case 'store': return `u${i.size * 8} ${m(i.base, i.off)} = ${o(i.src)}`;
+    case 'atomicAdd': return `lock u${i.size * 8} ${m(i.base, i.off)} += ${r(i.src)}`;
+    case 'call': return `${i.ret === undefined ? '' : `${r(i.ret)} = `}call #${i.helper}(${i.args.map(o).join(', ')})`;
+    case 'jmp': return `goto ${i.target}`;
+    case 'jcond': return `if ${r(i.a)} ${i.cond} ${o(i.b)} goto ${i.target}`;
+    case 'label': return `${i.label}:`;
+    case 'exit': return `exit ${o(i.value)}`;
+  }
+}

@@ -1,0 +1,166 @@
+// Resource analysis: everything the runtime must know, decided once, before code generation — each
+// map's kernel type, key layout and value kind; each printf/exit event's id and record layout; whether
+// an event ring buffer is needed. Lowering only looks these up (bpftrace's ResourceAnalyser).
+
+import type { Call, Expr, Stmt } from '../../grammar/ast.ts';
+import type { EventArg, FieldLayout, KeyLayout, MapSpec, PrintfEvent, ValueKind, ExitEvent } from '../../runtime/artifact.ts';
+import type { CompileContext } from '../context.ts';
+import type { EventArgPlan } from '../registry.ts';
+import type { Type } from '../types/types.ts';
+import type { MapInfo, Typed, UnitTypes } from './typecheck.ts';
+
+export interface MapPlan {
+  spec: MapSpec;
+  info: MapInfo;
+  /** Offset of each key part in the key buffer. */
+  keyOffsets: number[];
+}
+
+export interface EventPlan {
+  id: number;
+  size: number;
+  args: EventArgPlan[];
+}
+
+export interface Resources {
+  maps: Map<string, MapPlan>;
+  /** Per unit, the event planned for each printf/exit call. */
+  events: Map<UnitTypes, Map<Call, EventPlan>>;
+  eventSpecs: (PrintfEvent | ExitEvent)[];
+  internalMaps: MapSpec[];
+  eventRing?: string;
+  lostCounter?: string;
+}
+
+export const RING_MAP = 'tsbt_events';
+export const LOST_MAP = 'tsbt_lost';
+
+export function analyseResources(typed: Typed, cx: CompileContext): Resources {
+  const maps = new Map<string, MapPlan>();
+  const used = new Set<string>([RING_MAP, LOST_MAP]);
+  for (const info of [...typed.maps.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    maps.set(info.name, planMap(info, kernelMapName(info.name, used), cx));
+  }
+
+  const events = new Map<UnitTypes, Map<Call, EventPlan>>();
+  const eventSpecs: (PrintfEvent | ExitEvent)[] = [];
+  for (const ut of typed.units) {
+    const plans = new Map<Call, EventPlan>();
+    events.set(ut, plans);
+    forEachCall(ut.unit.block.body, (call) => {
+      const fn = cx.registry.functions.get(call.callee);
+      if (!fn?.event) return;
+      const id = eventSpecs.length + 1;
+      if (fn.event === 'exit') {
+        plans.set(call, { id, size: 8, args: [] });
+        eventSpecs.push({ kind: 'exit', id, size: 8 });
+        return;
+      }
+      const [fmt, ...rest] = call.args;
+      const plan = planPrintf(id, rest, ut.types);
+      plans.set(call, plan);
+      eventSpecs.push({
+        kind: 'printf', id, format: fmt?.kind === 'Str' ? fmt.value : '', size: plan.size,
+        args: plan.args.map((a) => eventArg(a, ut.types)),
+      });
+    });
+  }
+
+  const internalMaps: MapSpec[] = [];
+  const needsEvents = eventSpecs.length > 0;
+  if (needsEvents) {
+    internalMaps.push({ name: RING_MAP, type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: cx.options.eventRingBytes });
+    internalMaps.push({ name: LOST_MAP, type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
+  }
+  return {
+    maps, events, eventSpecs, internalMaps,
+    ...(needsEvents ? { eventRing: RING_MAP, lostCounter: LOST_MAP } : {}),
+  };
+}
+
+/** `tsbt_` + the script name's letters, at most 15 characters, unique within the script. */
+function kernelMapName(scriptName: string, used: Set<string>): string {
+  const stem = scriptName === '@' ? 'at' : scriptName.slice(1).replace(/[^A-Za-z0-9_]/g, '_');
+  let name = `tsbt_${stem}`.slice(0, 15);
+  for (let n = 2; used.has(name); n++) name = `tsbt_${stem}`.slice(0, 15 - String(n).length) + n;
+  used.add(name);
+  return name;
+}
+
+function planMap(info: MapInfo, name: string, cx: CompileContext): MapPlan {
+  const fields: FieldLayout[] = [];
+  const keyOffsets: number[] = [];
+  let offset = 0;
+  for (const k of info.keys) {
+    if (k.kind === 'int') {
+      offset = Math.ceil(offset / 8) * 8;
+      fields.push({ kind: 'int', offset, size: 8, signed: k.signed });
+      keyOffsets.push(offset);
+      offset += 8;
+    } else if (k.kind === 'string') {
+      fields.push({ kind: 'string', offset, size: k.size });
+      keyOffsets.push(offset);
+      offset += k.size;
+    }
+  }
+  // A scalar map (`@x`) has one dummy 8-byte key of zero. Keys are padded to 8 bytes and the padding
+  // zeroed, because the kernel hashes raw key bytes.
+  const keySize = info.keys.length === 0 ? 8 : Math.ceil(offset / 8) * 8;
+  const value = valueKind(info.value);
+  const spec: MapSpec = {
+    name,
+    scriptName: info.name,
+    type: info.value.kind === 'aggregation' ? 'percpu_hash' : 'hash',
+    keySize,
+    valueSize: value.kind === 'string' ? value.size : 8,
+    maxEntries: cx.options.mapMaxEntries,
+    value,
+  };
+  if (info.keys.length > 0) spec.key = { fields } satisfies KeyLayout;
+  return { spec, info, keyOffsets };
+}
+
+function valueKind(t: Type): ValueKind {
+  switch (t.kind) {
+    case 'aggregation': return t.agg === 'count' ? { kind: 'count' } : { kind: 'sum', signed: t.signed };
+    case 'string': return { kind: 'string', size: t.size };
+    case 'int': return { kind: 'int', size: 8, signed: t.signed };
+    default: throw new Error(`no map value kind for ${t.kind}`);
+  }
+}
+
+function planPrintf(id: number, args: Expr[], types: Map<Expr, Type>): EventPlan {
+  let offset = 8; // after the u64 event id
+  const plans: EventArgPlan[] = [];
+  for (const expr of args) {
+    if (expr.kind === 'Str' || expr.kind === 'Int') {
+      plans.push({ expr, constant: true });
+      continue;
+    }
+    const t = types.get(expr)!;
+    const size = t.kind === 'string' ? t.size : 8;
+    plans.push({ expr, offset, size });
+    offset += Math.ceil(size / 8) * 8;
+  }
+  return { id, size: offset, args: plans };
+}
+
+function eventArg(plan: EventArgPlan, types: Map<Expr, Type>): EventArg {
+  const e = plan.expr;
+  if ('constant' in plan) {
+    return e.kind === 'Str' ? { kind: 'const', value: e.value } : { kind: 'constInt', value: String((e as { value: bigint }).value) };
+  }
+  const t = types.get(e)!;
+  if (t.kind === 'string') return { kind: 'string', offset: plan.offset, size: plan.size };
+  return { kind: 'int', offset: plan.offset, size: 8, signed: t.kind === 'int' ? t.signed : false };
+}
+
+function forEachCall(stmts: Stmt[], fn: (c: Call) => void): void {
+  for (const s of stmts) {
+    if (s.kind === 'ExprStmt' && s.expr.kind === 'Call') fn(s.expr);
+    else if (s.kind === 'If') {
+      forEachCall(s.then, fn);
+      if (s.else) forEachCall(s.else, fn);
+    }
+  }
+}

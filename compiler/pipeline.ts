@@ -1,0 +1,116 @@
+// The whole compiler on one screen (ply's compile.c is the model):
+//   parse → resolve → typecheck → resources → per probe: lower → regalloc → finalize → artifact.
+// Each pass adds Diagnostics; the pipeline stops after the first pass that reports an error.
+
+import type { Program } from '../grammar/ast.ts';
+import { type Diagnostic, error, hasErrors } from '../grammar/diagnostics.ts';
+import { parse } from '../grammar/index.ts';
+import type { SourceFile } from '../grammar/source.ts';
+import { ARTIFACT_VERSION, type Artifact, type ProgramSpec } from '../runtime/artifact.ts';
+import { encode, type Insn } from './bpf/insn.ts';
+import type { CompileContext, CompileOptions } from './context.ts';
+import type { IrProgram } from './ir/ir.ts';
+import { allocateRegisters } from './ir/regalloc.ts';
+import { type Finalized, finalize, StackOverflowError } from './ir/finalize.ts';
+import type { KernelInfo } from './kernel-info.ts';
+import { lowerUnit } from './passes/lower.ts';
+import { analyseResources } from './passes/resources.ts';
+import { type ProbeUnit, resolveProbes } from './passes/resolve.ts';
+import { typecheck } from './passes/typecheck.ts';
+import type { Registry } from './registry.ts';
+
+export interface CompileInput {
+  source: SourceFile;
+  registry: Registry;
+  kernel: KernelInfo;
+  options?: CompileOptions;
+}
+
+/** One compiled probe, with what `--emit ir|asm` shows. */
+export interface CompiledProgram {
+  unit: ProbeUnit;
+  ir: IrProgram;
+  code: Finalized;
+  spec: ProgramSpec;
+}
+
+export interface CompileResult {
+  diagnostics: Diagnostic[];
+  ast?: Program;
+  artifact?: Artifact;
+  programs?: CompiledProgram[];
+}
+
+export const defaultCompileOptions: Required<CompileOptions> = {
+  mapMaxEntries: 4096,
+  eventRingBytes: 1 << 20,
+};
+
+export function compile(input: CompileInput): CompileResult {
+  const parsed = parse(input.source);
+  if (!parsed.program || hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
+  const cx: CompileContext = {
+    source: input.source,
+    registry: input.registry,
+    kernel: input.kernel,
+    options: { ...defaultCompileOptions, ...input.options },
+    diagnostics: [...parsed.diagnostics],
+  };
+  const ast = parsed.program;
+  const done = () => ({ diagnostics: cx.diagnostics, ast });
+
+  const units = resolveProbes(ast, cx);
+  if (hasErrors(cx.diagnostics)) return done();
+  const typed = typecheck(units, cx);
+  if (hasErrors(cx.diagnostics)) return done();
+  const resources = analyseResources(typed, cx);
+
+  const programs: CompiledProgram[] = [];
+  const names = new Set<string>();
+  for (const ut of typed.units) {
+    const ir = lowerUnit(ut, resources, cx);
+    let code: Finalized;
+    try {
+      code = finalize(allocateRegisters(ir));
+    } catch (e) {
+      if (!(e instanceof StackOverflowError)) throw e;
+      cx.diagnostics.push(error(e.message, ut.unit.block.span, 'long strings and many map keys use stack; split the probe'));
+      continue;
+    }
+    const spec: ProgramSpec = {
+      name: programName(ut.unit, names),
+      probe: ut.unit.probe.name,
+      type: ut.unit.probe.programType,
+      license: 'GPL',
+      bytecode: Buffer.from(encode(code.insns)).toString('base64'),
+      relocations: code.relocations,
+      attach: ut.unit.probe.attach,
+      stackSize: code.stackSize,
+    };
+    programs.push({ unit: ut.unit, ir, code, spec });
+  }
+  if (hasErrors(cx.diagnostics)) return done();
+
+  const artifact: Artifact = {
+    version: ARTIFACT_VERSION,
+    sourceName: input.source.name,
+    maps: [...[...resources.maps.values()].map((m) => m.spec), ...resources.internalMaps],
+    programs: programs.map((p) => p.spec),
+    events: resources.eventSpecs,
+    ...(resources.eventRing ? { eventRing: resources.eventRing } : {}),
+    ...(resources.lostCounter ? { lostCounter: resources.lostCounter } : {}),
+  };
+  return { diagnostics: cx.diagnostics, ast, artifact, programs };
+}
+
+/** `tsbt_` + the probe's most specific part, at most 15 characters, unique. */
+function programName(unit: ProbeUnit, used: Set<string>): string {
+  const parts = unit.probe.name.split(':');
+  const stem = (parts[parts.length - 1] || parts[0] || 'probe').replace(/[^A-Za-z0-9_]/g, '_');
+  let name = `tsbt_${stem}`.slice(0, 15);
+  for (let n = 2; used.has(name); n++) name = `tsbt_${stem}`.slice(0, 15 - String(n).length) + n;
+  used.add(name);
+  return name;
+}
+
+export type { Insn };

@@ -1,0 +1,115 @@
+// The vocabulary interfaces. stdlib/ implements one object per probe type (ProbeProvider) and per
+// builtin (BuiltinVariable, BuiltinFunction); the passes only call these hooks, so adding a builtin or
+// a probe type never touches the passes.
+
+import type { Call, Expr, ProbeSpec } from '../grammar/ast.ts';
+import type { Diagnostic } from '../grammar/diagnostics.ts';
+import type { Span } from '../grammar/source.ts';
+import type { AttachSpec, ProgramType } from '../runtime/artifact.ts';
+import type { Base, Operand, VReg } from './ir/ir.ts';
+import type { IrBuilder } from './ir/builder.ts';
+import type { KernelInfo } from './kernel-info.ts';
+import type { AggregationKind, Type } from './types/types.ts';
+
+// ---------------------------------------------------------------------------------------------- probes
+
+/** One attachable probe, after aliases and wildcards are resolved. Each becomes one program. */
+export interface ConcreteProbe {
+  provider: ProbeProvider;
+  /** Canonical name, e.g. `tracepoint:syscalls:sys_enter_openat`. */
+  name: string;
+  /** The spec as written, for messages. */
+  spec: ProbeSpec;
+  programType: ProgramType;
+  attach: AttachSpec;
+  /** The type of `args` in this probe, if it has any. */
+  args?: Type & { kind: 'record' };
+}
+
+export interface ProbeProvider {
+  name: string;
+  aliases: readonly string[];
+  /** One line for `--help` and docs. */
+  summary: string;
+  /** Forms accepted, for errors and docs, e.g. `tracepoint:<category>:<event>`. */
+  usage: string;
+  /** Resolve a written spec (with wildcards) into concrete probes, or explain why not. */
+  expand(spec: ProbeSpec, kernel: KernelInfo): ConcreteProbe[] | Diagnostic;
+}
+
+// ------------------------------------------------------------------------------------------- builtins
+
+/** What the type checker offers to builtin hooks. */
+export interface Checker {
+  readonly probe: ConcreteProbe;
+  error(message: string, span: Span, hint?: string): void;
+  typeOf(e: Expr): Type;
+}
+
+/** What the lowering pass offers to builtin hooks. */
+export interface Lowerer {
+  readonly b: IrBuilder;
+  readonly probe: ConcreteProbe;
+  /** The probe's context pointer (r1 at entry). */
+  ctx(): VReg;
+  typeOf(e: Expr): Type;
+  /** An integer expression's value, as a register or an immediate. */
+  int(e: Expr): Operand;
+  /** An integer expression's value in a register. */
+  intReg(e: Expr): VReg;
+  /** Write an expression's bytes (`size` of them: ints as 8-byte words, strings padded) to memory. */
+  writeInto(e: Expr, base: Base, off: number, size: number): void;
+  /** A register holding `base + off` (for helper pointer arguments). */
+  pointer(base: Base, off: number): VReg;
+  /** Write a record to the event ring buffer: the event id and then `write` fills the rest. */
+  emitEvent(id: number, size: number, write: (record: VReg) => void): void;
+  /** Jump to the end of the program (after `exit()`). */
+  returnFromProbe(): void;
+  /** The printf/exit event planned for this call by the resources pass. */
+  eventFor(call: Call): { id: number; args: EventArgPlan[]; size: number };
+}
+
+/** Where one printf argument goes in the event record (or that it is a compile-time constant). */
+export type EventArgPlan = { expr: Expr; offset: number; size: number } | { expr: Expr; constant: true };
+
+export interface BuiltinVariable {
+  name: string;
+  summary: string;
+  /** The type here, or a message saying why this name means nothing in this probe. */
+  type(probe: ConcreteProbe): Type | { error: string; hint?: string };
+  /** Integers: produce the value. */
+  lower?(l: Lowerer, span: Span): Operand;
+  /** Strings (and records): write straight into memory, e.g. `comm` into a map key's slot. */
+  lowerInto?(l: Lowerer, base: Base, off: number, size: number): void;
+}
+
+export interface BuiltinFunction {
+  name: string;
+  summary: string;
+  /** Signature for docs and errors, e.g. `sum(int n)`. */
+  signature: string;
+  /**
+   * `aggregation`: only as `@map[...] = f(...)`; `statement`: only as a statement (`printf`, `exit`);
+   * `value`: anywhere an expression may stand.
+   */
+  role: 'aggregation' | 'statement' | 'value';
+  /** Check arguments (their types are known) and return the result type. */
+  check(call: Call, c: Checker): Type;
+  /** Aggregations: which per-CPU value kind the map holds. */
+  aggregation?: AggregationKind;
+  /** Aggregations: update the value in place, given a pointer to this CPU's value. */
+  lowerUpdate?(call: Call, l: Lowerer, value: VReg): void;
+  /** Statements. */
+  lowerStatement?(call: Call, l: Lowerer): void;
+  /** Value functions. */
+  lower?(call: Call, l: Lowerer): Operand;
+  /** Statements that emit events: the record's arguments, planned by the resources pass. */
+  event?: 'printf' | 'exit';
+}
+
+export interface Registry {
+  providers: readonly ProbeProvider[];
+  variables: ReadonlyMap<string, BuiltinVariable>;
+  functions: ReadonlyMap<string, BuiltinFunction>;
+  provider(name: string): ProbeProvider | undefined;
+}

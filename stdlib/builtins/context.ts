@@ -1,0 +1,53 @@
+// Builtin variables about the current task, CPU and time, each read with one helper call.
+
+import { Helper } from '../../compiler/bpf/helpers.ts';
+import { imm, reg } from '../../compiler/ir/builder.ts';
+import type { BuiltinVariable, Lowerer } from '../../compiler/registry.ts';
+import { str, u32, u64 } from '../../compiler/types/types.ts';
+
+function callHelper(l: Lowerer, helper: number) {
+  return l.b.call(helper, [])!;
+}
+
+/** The upper or lower 32 bits of a helper's 64-bit result. */
+function half(l: Lowerer, helper: number, upper: boolean) {
+  const r = callHelper(l, helper);
+  if (upper) l.b.alu('rsh', r, imm(32));
+  else l.b.emit({ op: 'mov', dst: r, src: reg(r), w32: true });
+  return reg(r);
+}
+
+export const pid: BuiltinVariable = {
+  name: 'pid', summary: 'process id (the kernel tgid) of the current task', type: () => u32,
+  lower: (l) => half(l, Helper.get_current_pid_tgid, true),
+};
+export const tid: BuiltinVariable = {
+  name: 'tid', summary: 'thread id (the kernel pid) of the current task', type: () => u32,
+  lower: (l) => half(l, Helper.get_current_pid_tgid, false),
+};
+export const uid: BuiltinVariable = {
+  name: 'uid', summary: 'user id of the current task', type: () => u32,
+  lower: (l) => half(l, Helper.get_current_uid_gid, false),
+};
+export const gid: BuiltinVariable = {
+  name: 'gid', summary: 'group id of the current task', type: () => u32,
+  lower: (l) => half(l, Helper.get_current_uid_gid, true),
+};
+export const nsecs: BuiltinVariable = {
+  name: 'nsecs', summary: 'nanoseconds since boot (monotonic clock, not counting suspend)', type: () => u64,
+  lower: (l) => reg(callHelper(l, Helper.ktime_get_ns)),
+};
+export const cpu: BuiltinVariable = {
+  name: 'cpu', summary: 'the CPU the probe runs on', type: () => u32,
+  lower: (l) => reg(callHelper(l, Helper.get_smp_processor_id)),
+};
+
+const COMM_SIZE = 16;
+export const comm: BuiltinVariable = {
+  name: 'comm', summary: 'name of the current task (16 bytes)', type: () => str(COMM_SIZE),
+  lowerInto(l, base, off, size) {
+    const n = Math.min(size, COMM_SIZE);
+    l.b.call(Helper.get_current_comm, [reg(l.pointer(base, off)), imm(n)], false);
+    for (let at = n; at < size; at++) l.b.store(1, base, off + at, imm(0));
+  },
+};

@@ -1,0 +1,25 @@
+// The registry: every probe type and builtin tsbt knows, in one place. Adding one is a line here.
+
+import type { BuiltinFunction, BuiltinVariable, ProbeProvider, Registry } from '../compiler/registry.ts';
+import { count, sum } from './builtins/aggregations.ts';
+import { args, argRegisters, retval } from './builtins/args.ts';
+import { comm, cpu, gid, nsecs, pid, tid, uid } from './builtins/context.ts';
+import { exit, printf } from './builtins/output.ts';
+import { kprobe, kretprobe } from './providers/kprobe.ts';
+import { interval, profile } from './providers/perf.ts';
+import { begin, end } from './providers/special.ts';
+import { tracepoint } from './providers/tracepoint.ts';
+
+const providers: ProbeProvider[] = [begin, end, tracepoint, kprobe, kretprobe, interval, profile];
+const variables: BuiltinVariable[] = [pid, tid, uid, gid, comm, nsecs, cpu, args, ...argRegisters, retval];
+const functions: BuiltinFunction[] = [count, sum, printf, exit];
+
+const byName = new Map<string, ProbeProvider>();
+for (const p of providers) for (const n of [p.name, ...p.aliases]) byName.set(n, p);
+
+export const stdlib: Registry = {
+  providers,
+  variables: new Map(variables.map((v) => [v.name, v])),
+  functions: new Map(functions.map((f) => [f.name, f])),
+  provider: (name) => byName.get(name),
+};

@@ -1,0 +1,29 @@
+// kprobe:<function>[+offset] and kretprobe:<function> — dynamic probes on kernel functions.
+// Arguments are read straight from the saved registers (pt_regs) in the context.
+
+import { error } from '../../grammar/diagnostics.ts';
+import type { ProbeProvider } from '../../compiler/registry.ts';
+
+function kprobeProvider(name: 'kprobe' | 'kretprobe', alias: string, retprobe: boolean): ProbeProvider {
+  return {
+    name,
+    aliases: [alias],
+    summary: retprobe ? 'the return of a kernel function; `retval` holds its result' : 'entry to a kernel function; arg0..arg5 hold its arguments',
+    usage: retprobe ? 'kretprobe:<function>' : 'kprobe:<function>[+<offset>]',
+    expand(spec) {
+      const target = spec.parts.length === 2 ? spec.parts[1] : spec.parts[0];
+      const m = target ? /^([A-Za-z_.][\w.]*)(?:\+(\d+|0x[0-9a-fA-F]+))?$/.exec(target) : null;
+      if (spec.parts.length < 1 || spec.parts.length > 2 || !m || (retprobe && m[2])) {
+        return error(`\`${spec.text}\` is not a ${name}`, spec.span, `write ${this.usage}`);
+      }
+      const func = m[1]!;
+      return [{
+        provider: this, spec, name: `${name}:${func}${m[2] ? `+${m[2]}` : ''}`, programType: 'kprobe',
+        attach: { kind: 'kprobe', func, offset: m[2] ? Number(m[2]) : 0, retprobe },
+      }];
+    },
+  };
+}
+
+export const kprobe = kprobeProvider('kprobe', 'k', false);
+export const kretprobe = kprobeProvider('kretprobe', 'kr', true);

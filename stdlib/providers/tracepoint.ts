@@ -1,0 +1,62 @@
+// tracepoint:<category>:<event> — the kernel's static trace events. `args` is the event's record as
+// described by tracefs (`events/<category>/<event>/format`), read straight from the context.
+
+import { error } from '../../grammar/diagnostics.ts';
+import type { ConcreteProbe, ProbeProvider } from '../../compiler/registry.ts';
+import type { TracepointField } from '../../compiler/kernel-info.ts';
+import type { RecordField, Type } from '../../compiler/types/types.ts';
+import { closest } from '../../compiler/suggest.ts';
+
+export const tracepoint: ProbeProvider = {
+  name: 'tracepoint',
+  aliases: ['t'],
+  summary: 'a kernel tracepoint; `args` holds its fields',
+  usage: 'tracepoint:<category>:<event>',
+  expand(spec, kernel) {
+    if (spec.parts.length !== 2 || !spec.parts[0] || !spec.parts[1]) {
+      return error(`\`${spec.text}\` is not a tracepoint`, spec.span, `write ${this.usage}, e.g. tracepoint:syscalls:sys_enter_openat`);
+    }
+    const [category, event] = spec.parts as [string, string];
+    const matches = /[*?]/.test(category + event) ? kernel.listTracepoints(category, event) : [{ category, event }];
+    const probes: ConcreteProbe[] = [];
+    for (const m of matches) {
+      const fields = kernel.tracepointFields(m.category, m.event);
+      if (!fields) {
+        const near = closest(`${m.category}:${m.event}`, kernel.listTracepoints(m.category, '*').map((t) => `${t.category}:${t.event}`));
+        return error(`no tracepoint \`${m.category}:${m.event}\` in this kernel`, spec.span,
+          near ? `did you mean \`tracepoint:${near}\`?` : 'list them with `tsbt -l \'tracepoint:*\'`');
+      }
+      probes.push({
+        provider: this, spec, name: `tracepoint:${m.category}:${m.event}`, programType: 'tracepoint',
+        attach: { kind: 'tracepoint', category: m.category, event: m.event },
+        args: { kind: 'record', name: `struct ${m.category}:${m.event} args`, fields: recordFields(fields) },
+      });
+    }
+    if (probes.length === 0) return error(`no tracepoint matches \`${spec.text}\``, spec.span);
+    return probes;
+  },
+};
+
+/** The fields a script can read: the event's own (the `common_` header is left out, as in bpftrace). */
+function recordFields(fields: TracepointField[]): RecordField[] {
+  const out: RecordField[] = [];
+  for (const f of fields) {
+    if (f.name.startsWith('common_')) continue;
+    const type = fieldType(f);
+    if (type) out.push({ name: f.name, offset: f.offset, type });
+  }
+  return out;
+}
+
+function fieldType(f: TracepointField): Type | undefined {
+  if (f.typeText.startsWith('__data_loc')) return undefined;
+  if (/^(const )?(unsigned )?char\b.*\[\d+\]$/.test(f.typeText) || /\bchar\[\d+\]$/.test(f.typeText)) {
+    return { kind: 'string', size: f.size };
+  }
+  if (/\[/.test(f.typeText)) return undefined;
+  if (f.size === 1 || f.size === 2 || f.size === 4 || f.size === 8) {
+    // Pointers are unsigned addresses.
+    return { kind: 'int', size: f.size, signed: f.typeText.includes('*') ? false : f.signed };
+  }
+  return undefined;
+}
