@@ -1,0 +1,101 @@
+// Raw bytes → value model. Everything is little-endian (the BPF targets we run on are).
+import type { EventArg, FieldLayout, KeyLayout, ValueKind } from '../artifact.ts';
+import type { MapValue, Primitive, PrintfArg } from './model.ts';
+
+const utf8 = new TextDecoder('utf-8');
+
+/** The bytes of a C string field: up to the first NUL, at most `size` bytes. */
+export function readCStringBytes(view: DataView, offset: number, size: number): Uint8Array {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset + offset, size);
+  const nul = bytes.indexOf(0);
+  return nul < 0 ? bytes : bytes.subarray(0, nul);
+}
+
+/** Kernel strings are bytes; we show them as UTF-8 text (invalid sequences become U+FFFD). */
+export function bytesToText(bytes: Uint8Array): string {
+  return utf8.decode(bytes);
+}
+
+export function readInt(view: DataView, offset: number, size: 1 | 2 | 4 | 8, signed: boolean): bigint {
+  switch (size) {
+    case 1: return BigInt(signed ? view.getInt8(offset) : view.getUint8(offset));
+    case 2: return BigInt(signed ? view.getInt16(offset, true) : view.getUint16(offset, true));
+    case 4: return BigInt(signed ? view.getInt32(offset, true) : view.getUint32(offset, true));
+    case 8: return signed ? view.getBigInt64(offset, true) : view.getBigUint64(offset, true);
+  }
+}
+
+/** One field of a C struct that starts at `base` in `view`. */
+export function decodeField(view: DataView, base: number, field: FieldLayout): Primitive {
+  if (field.kind === 'int') return readInt(view, base + field.offset, field.size, field.signed);
+  return bytesToText(readCStringBytes(view, base + field.offset, field.size));
+}
+
+/** A map key as one value per field; a scalar map (no layout) has the empty key. */
+export function decodeKey(layout: KeyLayout | undefined, key: Uint8Array): Primitive[] {
+  if (!layout) return [];
+  const view = viewOf(key);
+  return layout.fields.map((f) => decodeField(view, 0, f));
+}
+
+/**
+ * A map value. A per-CPU map's lookup returns one copy per possible CPU, each padded to 8 bytes;
+ * aggregations reduce over the copies, plain values (never per-CPU) read the only one.
+ */
+export function decodeValue(kind: ValueKind, raw: Uint8Array, perCpu: boolean, nCpus: number): MapValue {
+  const view = viewOf(raw);
+  const copies = perCpu ? nCpus : 1;
+  const stride = perCpu ? roundUp8(valueSize(kind)) : 0;
+  switch (kind.kind) {
+    case 'count':
+      return sumCopies(view, copies, stride, false);
+    case 'sum':
+      return sumCopies(view, copies, stride, kind.signed);
+    case 'int':
+      return readInt(view, 0, kind.size, kind.signed);
+    case 'string':
+      return bytesToText(readCStringBytes(view, 0, kind.size));
+  }
+}
+
+/**
+ * The arguments of an event record, for printf. Offsets count from the record start (the u64 event
+ * id is at 0). Strings stay bytes so printf can pad and cut them by bytes like C.
+ */
+export function decodeEventArgs(args: EventArg[], record: DataView): PrintfArg[] {
+  return args.map((arg) => {
+    switch (arg.kind) {
+      case 'const': return arg.value;
+      case 'constInt': return BigInt(arg.value);
+      case 'int': return readInt(record, arg.offset, arg.size, arg.signed);
+      case 'string': return readCStringBytes(record, arg.offset, arg.size);
+    }
+  });
+}
+
+/** Bytes one value of this kind takes in the map (one CPU's copy for per-CPU maps). */
+export function valueSize(kind: ValueKind): number {
+  switch (kind.kind) {
+    case 'count':
+    case 'sum':
+      return 8;
+    case 'int':
+    case 'string':
+      return kind.size;
+  }
+}
+
+// Sums wrap at 64 bits, as the u64/s64 additions in bpftrace's reduction do.
+function sumCopies(view: DataView, copies: number, stride: number, signed: boolean): bigint {
+  let total = 0n;
+  for (let cpu = 0; cpu < copies; cpu++) total += view.getBigUint64(cpu * stride, true);
+  return signed ? BigInt.asIntN(64, total) : BigInt.asUintN(64, total);
+}
+
+function roundUp8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
