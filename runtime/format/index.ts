@@ -24,4 +24,4 @@ export {
   type PrintfFormatError,
   type PrintfParseResult,
   type PrintfPiece,
-} from './printf-parse.ts';
+} from '../../grammar/printf-format.ts';

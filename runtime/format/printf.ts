@@ -2,7 +2,7 @@
 // length modifier names, so `%d`/`%x` see 32 bits, `%hd` 16, `%hhd` 8 and `%ld`/`%lld`/`%zd`… 64.
 // Output is built as bytes: widths and precisions count bytes, and `%c` writes one raw byte.
 import type { PrintfArg } from './model.ts';
-import { parsePrintfFormat, type LengthModifier, type PrintfConversion, type PrintfFormat } from './printf-parse.ts';
+import { parsePrintfFormat, type LengthModifier, type PrintfConversion, type PrintfFormat } from '../../grammar/printf-format.ts';
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8');

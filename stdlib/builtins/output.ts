@@ -3,21 +3,7 @@
 
 import type { BuiltinFunction } from '../../compiler/registry.ts';
 import { typeName, voidType } from '../../compiler/types/types.ts';
-
-const CONVERSION = /%([-+ 0#]*)(\d*)(?:\.(\d+))?(hh|h|ll|l|z|j|t)?([a-zA-Z%])/g;
-
-/** What each conversion of a format expects, or the first bad conversion. */
-function conversions(format: string): { kinds: ('int' | 'string')[] } | { bad: string; index: number } {
-  const kinds: ('int' | 'string')[] = [];
-  for (const m of format.matchAll(CONVERSION)) {
-    const c = m[5]!;
-    if (c === '%') continue;
-    if ('diuxXocp'.includes(c)) kinds.push('int');
-    else if (c === 's') kinds.push('string');
-    else return { bad: m[0], index: m.index ?? 0 };
-  }
-  return { kinds };
-}
+import { parsePrintfFormat } from '../../grammar/printf-format.ts';
 
 export const printf: BuiltinFunction = {
   name: 'printf', signature: 'printf(string fmt, ...)', role: 'statement', event: 'printf',
@@ -28,21 +14,22 @@ export const printf: BuiltinFunction = {
       c.error('`printf()` needs a format string literal first', fmt?.span ?? call.span, 'e.g. printf("%d\\n", pid)');
       return voidType;
     }
-    const parsed = conversions(fmt.value);
-    if ('bad' in parsed) {
-      c.error(`unknown conversion \`${parsed.bad}\` in the format`, fmt.span, 'conversions: %d %i %u %x %X %o %c %p %s %%');
+    const parsed = parsePrintfFormat(fmt.value);
+    if (!parsed.ok) {
+      c.error(parsed.error.message, fmt.span, parsed.error.hint ?? 'conversions: %d %i %u %x %X %o %c %p %s %%');
       return voidType;
     }
-    if (parsed.kinds.length !== args.length) {
-      c.error(`the format has ${parsed.kinds.length} conversion${parsed.kinds.length === 1 ? '' : 's'} but ${args.length} argument${args.length === 1 ? ' is' : 's are'} given`,
-        args.length > parsed.kinds.length ? args[parsed.kinds.length]!.span : call.span);
+    const kinds = parsed.format.conversions.map((conv) => conv.argKind);
+    if (kinds.length !== args.length) {
+      c.error(`the format has ${kinds.length} conversion${kinds.length === 1 ? '' : 's'} but ${args.length} argument${args.length === 1 ? ' is' : 's are'} given`,
+        args.length > kinds.length ? args[kinds.length]!.span : call.span);
       return voidType;
     }
-    parsed.kinds.forEach((kind, i) => {
+    kinds.forEach((kind, i) => {
       const arg = args[i]!;
       const t = c.typeOf(arg);
-      if (kind === 'int' && t.kind !== 'int') c.error(`conversion ${i + 1} expects an integer, but this is ${typeName(t)}`, arg.span, 'use %s for strings');
-      if (kind === 'string' && t.kind !== 'string') c.error(`conversion ${i + 1} expects a string, but this is ${typeName(t)}`, arg.span, 'use %d for integers');
+      if (kind === 'string' && t.kind !== 'string') c.error(`conversion ${i + 1} (%s) expects a string, but this is ${typeName(t)}`, arg.span, 'use %d for integers');
+      if (kind !== 'string' && t.kind !== 'int') c.error(`conversion ${i + 1} expects an integer, but this is ${typeName(t)}`, arg.span, 'use %s for strings');
     });
     return voidType;
   },

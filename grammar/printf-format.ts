@@ -1,5 +1,6 @@
-// Parsing printf format strings: C's syntax, restricted to the conversions bpftrace supports.
-// The compiler uses the result to check argument counts and types; the runtime to format.
+// Parsing printf format strings: C's syntax, restricted to the conversions bpftrace supports. It is
+// part of the language, so it lives with the grammar: the compiler checks arguments with it, the
+// runtime formats events with it.
 
 /** What a conversion expects as its argument. */
 export type PrintfArgKind = 'int' | 'string' | 'char' | 'pointer';
