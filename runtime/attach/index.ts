@@ -1,0 +1,60 @@
+// Attaching a loaded program as its AttachSpec says: one file per mechanism, dispatched on `kind`.
+// Nothing fires until enable(), so a session can attach everything, then enable all probes together.
+import type { AttachSpec, ProgramSpec } from '../artifact.ts';
+import { onlineCpus } from '../kernel/cpus.ts';
+import { pmuFormat, pmuType } from '../kernel/pmu.ts';
+import { systemTracefs } from '../kernel/tracefs.ts';
+import type { LoadedProgram } from '../programs.ts';
+import type { Sys } from '../sys/sys.ts';
+import { NoAttachment, type Attachment } from './attachment.ts';
+import { attachPerfEvent } from './perf-event.ts';
+import { attachTracepoint } from './tracepoint.ts';
+import { attachUprobe, type UprobePmu } from './uprobe.ts';
+
+export { PerfEventAttachment, NoAttachment, closeAll, type Attachment } from './attachment.ts';
+
+/** Kernel facts attaching needs; the defaults read tracefs and sysfs. Tests pass their own. */
+export interface AttachEnv {
+  tracepointId(category: string, event: string): number;
+  onlineCpus(): number[];
+  uprobePmu(): UprobePmu;
+}
+
+export function systemAttachEnv(sys: Sys): AttachEnv {
+  return {
+    tracepointId: (category, event) => systemTracefs((s, t, f) => sys.mount(s, t, f)).tracepointId(category, event),
+    onlineCpus,
+    uprobePmu: () => ({ type: pmuType('uprobe'), retprobeBit: pmuFormat('uprobe', 'retprobe').firstBit }),
+  };
+}
+
+/**
+ * Attaches `program` as its spec's `attach` says (or as `spec` says when given: an AttachSpec, or a
+ * ProgramSpec whose `attach` is used). Nothing fires until enable(); on failure nothing stays open.
+ */
+export function attach(
+  sys: Sys,
+  program: LoadedProgram,
+  spec: AttachSpec | ProgramSpec = program.spec.attach,
+  env: AttachEnv = systemAttachEnv(sys),
+): Attachment {
+  if ('attach' in spec) spec = spec.attach;
+  const probe = program.spec.probe;
+  switch (spec.kind) {
+    case 'begin':
+    case 'end':
+      return new NoAttachment(probe);
+    case 'tracepoint':
+      return attachTracepoint(sys, probe, program.fd, spec, env.tracepointId);
+    case 'perf_event':
+      return attachPerfEvent(sys, probe, program.fd, spec, env.onlineCpus);
+    case 'uprobe':
+      return attachUprobe(sys, probe, program.fd, spec, env.uprobePmu());
+    case 'kprobe':
+      throw new Error(`${probe}: kprobe attachment is not implemented yet`);
+    default: {
+      const never: never = spec;
+      throw new Error(`unknown attach kind ${(never as AttachSpec).kind}`);
+    }
+  }
+}
