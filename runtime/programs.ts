@@ -23,11 +23,21 @@ export class VerifierError extends Error {
     readonly log: string,
   ) {
     const reason = new SysError('bpf(BPF_PROG_LOAD)', errno);
-    const lastLine = log.trimEnd().split('\n').pop() ?? '';
-    super(`cannot load program ${program} (${probe}): ${reason.message.replace(/^[^:]*: /, '')}${lastLine ? `\n  verifier: ${lastLine}` : ''}`);
+    const why = verifierReason(log);
+    super(`cannot load program ${program} (${probe}): ${reason.message.replace(/^[^:]*: /, '')}${why ? `\n  verifier: ${why}` : ''}`);
     this.name = 'VerifierError';
     this.code = reason.code;
   }
+}
+
+/** Lines the verifier prints after its verdict (statistics), which are not the reason. */
+const VERIFIER_TRAILER = /^(processed \d+ insns|verification time|stack depth)/;
+
+/** The verifier's verdict: the last log line before its closing statistics ('' for an empty log). */
+export function verifierReason(log: string): string {
+  const lines = log.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  while (lines.length > 0 && VERIFIER_TRAILER.test(lines[lines.length - 1]!)) lines.pop();
+  return lines.pop() ?? '';
 }
 
 export interface LoadProgramOptions {

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ProgramSpec } from '../../runtime/artifact.ts';
-import { loadProgram, patchRelocations, VerifierError } from '../../runtime/programs.ts';
+import { loadProgram, patchRelocations, VerifierError, verifierReason } from '../../runtime/programs.ts';
 import { BpfProgType, Errno } from '../../runtime/sys/constants.ts';
 import { FakeSys } from '../../runtime/sys/fake-sys.ts';
 import { isSysError } from '../../runtime/sys/sys.ts';
@@ -74,6 +74,12 @@ t('a rejected program is loaded again with a log; VerifierError carries log, nam
   }
   assert.equal(attempts, [0, 1]);
   assert.equal(fake.openFds(), []);
+});
+
+t('the reason is the last log line before the statistics', () => {
+  const log = '0: R1=ctx() R10=fp0\n0: (95) exit\nR0 !read_ok\nprocessed 1 insns (limit 1000000) max_states_per_insn 0\nverification time 12 usec\nstack depth 0\n';
+  assert.is(verifierReason(log), 'R0 !read_ok');
+  assert.is(verifierReason(''), '');
 });
 
 t('a truncated log (ENOSPC) is retried with a bigger buffer', () => {
