@@ -12,6 +12,8 @@ export interface TracepointField {
 }
 
 export interface KernelInfo {
+  /** Why tracepoints cannot be looked up at all (no tracefs, no permission), or undefined. */
+  tracingUnavailable(): string | undefined;
   /** Fields of `<category>:<event>`, or undefined when there is no such tracepoint. */
   tracepointFields(category: string, event: string): TracepointField[] | undefined;
   /** Every `category:event` matching the globs (`*` and `?`). */
@@ -20,6 +22,7 @@ export interface KernelInfo {
 
 /** A KernelInfo that knows nothing: compiling scripts that need kernel facts fails with a clear error. */
 export const noKernelInfo: KernelInfo = {
+  tracingUnavailable: () => 'no kernel information was given to the compiler',
   tracepointFields: () => undefined,
   listTracepoints: () => [],
 };

@@ -462,16 +462,14 @@ class UnitLowerer implements Lowerer {
   }
 
   private writeStringLiteral(value: string, base: Base, off: number, size: number): void {
-    const bytes = new Uint8Array(Math.ceil(size / 8) * 8);
+    const bytes = new Uint8Array(size + 8);
     bytes.set(Buffer.from(value).subarray(0, size - 1));
     const view = new DataView(bytes.buffer);
-    let at = 0;
-    for (; at + 8 <= size; at += 8) this.storeWord(base, off + at, view.getBigInt64(at, true));
-    for (const width of [4, 2, 1] as const) {
-      if (at + width <= size) {
+    for (const [at, width] of alignedChunks(off, size)) {
+      if (width === 8) this.storeWord(base, off + at, view.getBigInt64(at, true));
+      else {
         const v = width === 4 ? view.getInt32(at, true) : width === 2 ? view.getInt16(at, true) : view.getInt8(at);
         this.b.store(width, base, off + at, imm(v));
-        at += width;
       }
     }
   }
@@ -487,28 +485,34 @@ class UnitLowerer implements Lowerer {
   }
 
   private zeroMemory(base: Base, off: number, size: number): void {
-    let at = 0;
-    for (; at + 8 <= size; at += 8) this.b.store(8, base, off + at, imm(0));
-    for (const width of [4, 2, 1] as const) {
-      if (at + width <= size) {
-        this.b.store(width, base, off + at, imm(0));
-        at += width;
-      }
-    }
+    for (const [at, width] of alignedChunks(off, size)) this.b.store(width, base, off + at, imm(0));
   }
 
   /** Copy `n` bytes and zero the rest up to `size` (strings are NUL-padded). */
   private copy(from: { base: Base; off: number }, to: { base: Base; off: number }, n: number, size: number): void {
-    let at = 0;
-    for (; at + 8 <= n; at += 8) this.b.store(8, to.base, to.off + at, reg(this.b.load(8, from.base, from.off + at)));
-    for (const width of [4, 2, 1] as const) {
-      if (at + width <= n) {
-        this.b.store(width, to.base, to.off + at, reg(this.b.load(width, from.base, from.off + at)));
-        at += width;
-      }
+    const misaligned = (from.off - to.off) % 8 !== 0;
+    for (const [at, width] of alignedChunks(to.off, n, misaligned ? 1 : 8)) {
+      this.b.store(width, to.base, to.off + at, reg(this.b.load(width, from.base, from.off + at)));
     }
     if (size > n) this.zeroMemory(to.base, to.off + n, size - n);
   }
+}
+
+/**
+ * Split `size` bytes at offset `off` into naturally aligned accesses of at most `max` bytes (the
+ * verifier rejects misaligned stack access): e.g. off -22, size 6 → 2 bytes at -22, 4 at -20.
+ */
+function alignedChunks(off: number, size: number, max: 1 | 2 | 4 | 8 = 8): [at: number, width: 1 | 2 | 4 | 8][] {
+  const out: [number, 1 | 2 | 4 | 8][] = [];
+  let at = 0;
+  while (at < size) {
+    let width: 1 | 2 | 4 | 8 = max;
+    while (width > 1 && (((off + at) % width) + width) % width !== 0) width = (width / 2) as 1 | 2 | 4;
+    while (width > size - at) width = (width / 2) as 1 | 2 | 4;
+    out.push([at, width]);
+    at += width;
+  }
+  return out;
 }
 
 const comparisons: Partial<Record<Binary['op'], [unsigned: CondName, signed: CondName]>> = {

@@ -10,7 +10,9 @@ import { NoAttachment, type Attachment } from './attachment.ts';
 import { attachPerfEvent } from './perf-event.ts';
 import { attachTracepoint } from './tracepoint.ts';
 import { attachUprobe, type UprobePmu } from './uprobe.ts';
+import { attachKprobe, systemKprobePmu } from './kprobe.ts';
 
+export { ProbeUnavailableError, kprobeUnavailableReason } from './kprobe.ts';
 export { PerfEventAttachment, NoAttachment, closeAll, type Attachment } from './attachment.ts';
 
 /** Kernel facts attaching needs; the defaults read tracefs and sysfs. Tests pass their own. */
@@ -18,6 +20,8 @@ export interface AttachEnv {
   tracepointId(category: string, event: string): number;
   onlineCpus(): number[];
   uprobePmu(): UprobePmu;
+  /** Undefined when the kernel has no kprobe PMU. */
+  kprobePmu(): UprobePmu | undefined;
 }
 
 export function systemAttachEnv(sys: Sys): AttachEnv {
@@ -25,6 +29,7 @@ export function systemAttachEnv(sys: Sys): AttachEnv {
     tracepointId: (category, event) => systemTracefs((s, t, f) => sys.mount(s, t, f)).tracepointId(category, event),
     onlineCpus,
     uprobePmu: () => ({ type: pmuType('uprobe'), retprobeBit: pmuFormat('uprobe', 'retprobe').firstBit }),
+    kprobePmu: systemKprobePmu,
   };
 }
 
@@ -51,7 +56,7 @@ export function attach(
     case 'uprobe':
       return attachUprobe(sys, probe, program.fd, spec, env.uprobePmu());
     case 'kprobe':
-      throw new Error(`${probe}: kprobe attachment is not implemented yet`);
+      return attachKprobe(sys, probe, program.fd, spec, env.kprobePmu());
     default: {
       const never: never = spec;
       throw new Error(`unknown attach kind ${(never as AttachSpec).kind}`);

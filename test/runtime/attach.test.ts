@@ -15,6 +15,7 @@ const env: AttachEnv = {
     return 782;
   },
   onlineCpus: () => [0, 1, 2, 3],
+  kprobePmu: () => ({ type: 6, retprobeBit: 0 }),
   uprobePmu: () => ({ type: 8, retprobeBit: 0 }),
 };
 
@@ -85,13 +86,21 @@ t('unknown tracepoints fail before anything opens', () => {
   assert.equal(fake.openFds(), [prog.fd]);
 });
 
-t('begin/end attach nothing; kprobe is not implemented yet', () => {
+t('begin/end attach nothing', () => {
   const { fake, prog } = setup({ kind: 'begin' }, 'raw_tracepoint');
   const a = attach(fake, prog, { kind: 'end' }, env);
   a.enable();
   a.detach();
   assert.is(fake.perfEvents.length, 0);
-  assert.throws(() => attach(fake, prog, { kind: 'kprobe', func: 'do_sys_open', offset: 0, retprobe: false }, env), /kprobe attachment is not implemented yet/);
+});
+
+t('kprobe: PMU type, function name through config1, offset in config2; a kernel without kprobes is named as the reason', () => {
+  const { fake, prog } = setup({ kind: 'kprobe', func: 'do_sys_openat2', offset: 16, retprobe: false }, 'kprobe');
+  attach(fake, prog, undefined, env).enable();
+  const ev = fake.perfEvents[0]!;
+  assert.equal([ev.attr.type, ev.attr.config, ev.attr.config1String, ev.attr.config2], [6, 0n, 'do_sys_openat2', 16]);
+  assert.throws(() => attach(fake, prog, undefined, { ...env, kprobePmu: () => undefined }), /kprobe/);
+  assert.is(fake.openFds().filter((fd) => fake.object(fd)?.kind === 'perf').length, 1, 'the failed attach opened nothing');
 });
 
 t('uprobe: PMU type, path through config1, offset in config2, retprobe bit in config', () => {

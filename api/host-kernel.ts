@@ -1,0 +1,52 @@
+// KernelInfo for the running kernel, backed by runtime/kernel. Lives in the composition root because
+// the compiler defines the interface and the runtime must not import the compiler.
+
+import type { KernelInfo, TracepointField } from '../compiler/kernel-info.ts';
+import { systemTracefs } from '../runtime/kernel/tracefs.ts';
+import { realSys } from '../runtime/sys/index.ts';
+
+export function hostKernelInfo(): KernelInfo {
+  // Located on first use only: a BEGIN-only script never touches tracefs.
+  const tracefs = () => systemTracefs((source, target, fstype) => realSys().mount(source, target, fstype));
+  const cache = new Map<string, TracepointField[] | undefined>();
+  let unavailable: string | undefined | null = null;
+  return {
+    tracingUnavailable() {
+      if (unavailable === null) {
+        try {
+          tracefs();
+          unavailable = undefined;
+        } catch (e) {
+          unavailable = `tracefs is not available: ${(e as Error).message}`;
+        }
+      }
+      return unavailable;
+    },
+    tracepointFields(category, event) {
+      const key = `${category}:${event}`;
+      if (!cache.has(key)) {
+        let fields: TracepointField[] | undefined;
+        try {
+          fields = tracefs().format(category, event).fields.map((f) => ({
+            name: f.name,
+            typeText: `${f.isDataLoc ? '__data_loc ' : ''}${f.type}${f.arrayLen !== undefined ? `[${f.arrayLen}]` : ''}`,
+            offset: f.offset,
+            size: f.size,
+            signed: f.signed,
+          }));
+        } catch {
+          fields = undefined;
+        }
+        cache.set(key, fields);
+      }
+      return cache.get(key);
+    },
+    listTracepoints(categoryGlob, eventGlob) {
+      try {
+        return tracefs().list(categoryGlob, eventGlob);
+      } catch {
+        return [];
+      }
+    },
+  };
+}

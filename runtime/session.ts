@@ -1,0 +1,198 @@
+// A running script. Lifecycle: create maps → load programs (keeping verifier logs) → attach every
+// probe disabled → run BEGIN → enable them together → poll events → on exit()/stop(): detach →
+// run END → drain events → read maps → close everything. Every failure path closes what was opened.
+
+import type { Artifact, EventSpec, MapSpec, ProgramSpec } from './artifact.ts';
+import { attach, type Attachment } from './attach/index.ts';
+import { RingBufferReader } from './events/ringbuf.ts';
+import { decodeEventArgs } from './format/decode.ts';
+import { buildMapDump } from './format/dump.ts';
+import type { MapDump, PrintfArg } from './format/model.ts';
+import { formatPrintf } from './format/printf.ts';
+import { possibleCpuCount } from './kernel/cpus.ts';
+import { type BpfMap, createMap } from './maps.ts';
+import { type LoadedProgram, loadProgram } from './programs.ts';
+import type { FdWatch, Sys } from './sys/sys.ts';
+
+export interface PrintfRecord {
+  kind: 'printf';
+  /** The probe's printf call, by event id. */
+  id: number;
+  text: string;
+  args: PrintfArg[];
+}
+
+export interface SessionOptions {
+  sys: Sys;
+  /** Called for every printf, in order. */
+  onPrintf?(record: PrintfRecord): void;
+  /** Called once every probe is attached and enabled, with the number of probes. */
+  onAttached?(probes: number): void;
+  /** Verifier log level for program loads (0: only on failure). */
+  logLevel?: number;
+}
+
+export interface SessionResult {
+  /** Why the session ended. */
+  reason: 'exit' | 'stopped';
+  /** Every user map, read after END ran. */
+  maps: MapDump[];
+  /** Events the kernel could not write to the ring buffer. */
+  lostEvents: number;
+}
+
+export class Session {
+  private readonly maps = new Map<string, BpfMap>();
+  private readonly programs: { spec: ProgramSpec; prog: LoadedProgram }[] = [];
+  private readonly attachments: Attachment[] = [];
+  private ring: RingBufferReader | undefined;
+  private readonly events = new Map<number, EventSpec>();
+  private watch: FdWatch | undefined;
+  /** Keeps Node's event loop alive while probes run, even when nothing else (no ring buffer) would. */
+  private keepAlive: NodeJS.Timeout | undefined;
+  /** Set once teardown starts: no more polling. */
+  private stopping = false;
+  /** The script called exit(). */
+  private exitSeen = false;
+  /** END is running: its events are shown even after exit(). */
+  private inEnd = false;
+  private finished: Promise<SessionResult> | undefined;
+  private resolveExit!: () => void;
+  private readonly exitRequested = new Promise<void>((resolve) => (this.resolveExit = resolve));
+
+  private constructor(readonly artifact: Artifact, private readonly options: SessionOptions) {
+    for (const e of artifact.events) this.events.set(e.id, e);
+  }
+
+  /** Load and attach everything; throws (after closing whatever it opened) when anything fails. */
+  static async start(artifact: Artifact, options: SessionOptions): Promise<Session> {
+    const session = new Session(artifact, options);
+    try {
+      session.setUp();
+    } catch (e) {
+      session.closeAll();
+      throw e;
+    }
+    return session;
+  }
+
+  /** Resolves when the script calls exit() or stop() is called, after END ran and the maps were read. */
+  wait(): Promise<SessionResult> {
+    this.finished ??= this.exitRequested.then(() => this.tearDown(this.exitSeen ? 'exit' : 'stopped'));
+    return this.finished;
+  }
+
+  /** Stop tracing (Ctrl-C): detach, run END, read the maps, close everything. */
+  stop(): Promise<SessionResult> {
+    this.resolveExit();
+    return this.wait();
+  }
+
+  /** Read every user map now (while running, or for a test). */
+  readMaps(): MapDump[] {
+    const cpus = possibleCpuCount();
+    const dumps: MapDump[] = [];
+    for (const spec of this.artifact.maps) {
+      if (!spec.scriptName || !spec.value) continue;
+      const map = this.maps.get(spec.name)!;
+      dumps.push(buildMapDump(spec, map.entries(), cpus));
+    }
+    return dumps;
+  }
+
+  private setUp(): void {
+    const { sys } = this.options;
+    for (const spec of this.artifact.maps) this.maps.set(spec.name, createMap(sys, spec));
+    const fds = new Map([...this.maps].map(([name, m]) => [name, m.fd]));
+    for (const spec of this.artifact.programs) {
+      const prog = loadProgram(sys, spec, fds, { logLevel: this.options.logLevel ?? 0 });
+      this.programs.push({ spec, prog });
+    }
+    if (this.artifact.eventRing) {
+      const spec = this.mapSpec(this.artifact.eventRing);
+      this.ring = new RingBufferReader(sys, this.maps.get(spec.name)!.fd, spec.maxEntries);
+    }
+    // Attach everything disabled first, so a probe that cannot attach fails before BEGIN has run;
+    // then BEGIN; then enable every probe together.
+    for (const { spec, prog } of this.programs) {
+      if (spec.attach.kind === 'begin' || spec.attach.kind === 'end') continue;
+      this.attachments.push(attach(sys, prog, spec));
+    }
+    for (const { spec, prog } of this.programs) if (spec.attach.kind === 'begin') prog.testRun();
+    this.drain();
+    if (!this.exitSeen) for (const a of this.attachments) a.enable();
+    this.options.onAttached?.(this.programs.length);
+    if (!this.exitSeen) this.keepAlive = setInterval(() => {}, 1 << 30);
+    // The kernel wakes the ring buffer's fd when records arrive; the event loop stays free meanwhile.
+    if (this.ring && !this.exitSeen) {
+      this.watch = sys.watchReadable(this.maps.get(this.artifact.eventRing!)!.fd, () => {
+        if (!this.stopping) this.drain();
+      });
+    }
+  }
+
+  /** Hand every waiting event to its consumer; returns how many there were. */
+  private drain(): number {
+    if (!this.ring) return 0;
+    return this.ring.drain((record) => this.dispatch(record));
+  }
+
+  private dispatch(record: DataView): void {
+    const id = Number(record.getBigUint64(0, true));
+    const spec = this.events.get(id);
+    if (!spec) return;
+    if (spec.kind === 'exit') {
+      if (!this.exitSeen) {
+        this.exitSeen = true;
+        this.resolveExit();
+      }
+      return;
+    }
+    // After exit(), only END's output is still shown (as bpftrace does).
+    if (this.exitSeen && !this.inEnd) return;
+    const args = decodeEventArgs(spec.args, record);
+    this.options.onPrintf?.({ kind: 'printf', id, text: formatPrintf(spec.format, args), args });
+  }
+
+  private async tearDown(reason: 'exit' | 'stopped'): Promise<SessionResult> {
+    this.stopping = true;
+    this.watch?.close();
+    this.watch = undefined;
+    try {
+      for (const a of this.attachments.splice(0)) a.detach();
+      this.drain();
+      this.inEnd = true;
+      for (const { spec, prog } of this.programs) if (spec.attach.kind === 'end') prog.testRun();
+      this.drain();
+      const maps = this.readMaps();
+      return { reason, maps, lostEvents: this.lostEvents() };
+    } finally {
+      this.closeAll();
+    }
+  }
+
+  private lostEvents(): number {
+    if (!this.artifact.lostCounter) return 0;
+    const map = this.maps.get(this.artifact.lostCounter)!;
+    const value = map.lookup(new Uint8Array(4));
+    return value ? Number(new DataView(value.buffer, value.byteOffset).getBigUint64(0, true)) : 0;
+  }
+
+  private mapSpec(name: string): MapSpec {
+    const spec = this.artifact.maps.find((m) => m.name === name);
+    if (!spec) throw new Error(`artifact names a map it does not have: ${name}`);
+    return spec;
+  }
+
+  private closeAll(): void {
+    this.watch?.close();
+    this.watch = undefined;
+    clearInterval(this.keepAlive);
+    for (const a of this.attachments.splice(0)) a.detach();
+    this.ring?.close();
+    this.ring = undefined;
+    for (const { prog } of this.programs.splice(0)) prog.close();
+    for (const m of this.maps.values()) m.close();
+    this.maps.clear();
+  }
+}

@@ -1,0 +1,81 @@
+// The walking skeleton end to end: the bundled CLI compiles, loads, attaches and prints, on this kernel.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kernelTestsEnabled, runTsbt, sleep } from './harness.ts';
+
+const t = suite('tsbt CLI on the real kernel');
+const kernel = kernelTestsEnabled();
+const k = kernel ? t : t.skip;
+
+k('BEGIN printf prints and exit() ends the run with code 0', async () => {
+  const r = await runTsbt(['-e', 'BEGIN < printf("hello %d %s\\n", 42, "world"); exit(); >']);
+  // As bpftrace: the printf line, then the two newlines that come before the (here empty) map dump.
+  assert.is(r.stdout, 'hello 42 world\n\n\n');
+  assert.is(r.code, 0, r.stderr);
+});
+
+k('a child opening a file N times is counted under its own name', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsbt-e2e-'));
+  const opener = join(dir, 'tsbtopener');
+  copyFileSync('/bin/cat', opener);
+  const files = Array.from({ length: 7 }, () => '/etc/hostname');
+  try {
+    const r = await runTsbt(['-e', 'tracepoint:syscalls:sys_enter_openat < @[comm] = count(); >'], {
+      async onAttached(child) {
+        execFileSync(opener, files, { stdio: 'ignore' });
+        await sleep(100);
+        child.kill('SIGINT');
+      },
+    });
+    assert.is(r.code, 0, r.stderr);
+    const m = /^@\[tsbtopener\]: (\d+)$/m.exec(r.stdout);
+    assert.ok(m, `no @[tsbtopener] line in:\n${r.stdout}`);
+    assert.ok(Number(m![1]) >= files.length, `count ${m![1]} < ${files.length}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+k('interval fires and exit() from it stops tracing; END runs after', async () => {
+  const started = Date.now();
+  const r = await runTsbt(['-e', 'interval:ms:200 < @ticks = count(); exit(); > END < printf("bye\\n"); >']);
+  assert.is(r.code, 0, r.stderr);
+  assert.ok(Date.now() - started < 10_000);
+  assert.is(r.stdout, 'bye\n\n\n@ticks: 1\n');
+});
+
+k('Ctrl-C (SIGINT) still prints the maps, and scalar and keyed maps print sorted by name', async () => {
+  const r = await runTsbt(['-e', 'BEGIN < @b = 5; @a[1, "x"] = 7; > tracepoint:syscalls:sys_enter_acct < @n = count(); >'], {
+    onAttached: (child) => child.kill('SIGINT'),
+  });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, '\n\n@a[1, x]: 7\n@b: 5\n');
+});
+
+k('a kprobe on a kernel without kprobes exits 1 with an explanation, not a stack trace', async () => {
+  const r = await runTsbt(['-e', 'kprobe:do_sys_openat2 < @[comm] = count(); >']);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /kprobe/);
+  assert.not.match(r.stderr, /\n\s+at /);
+});
+
+t('a syntax error points at the source and exits 1', async () => {
+  const r = await runTsbt(['-e', 'BEGIN < printf("x" >']);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /^-e:1:\d+: error: /);
+  assert.match(r.stderr, /\^/);
+  assert.not.match(r.stderr, /\n\s+at /);
+});
+
+t('an unknown builtin is a located error with a suggestion', async () => {
+  const r = await runTsbt(['-e', 'BEGIN < printf("%d\\n", pdi); >']);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /-e:1:24: error: unknown identifier `pdi`/);
+  assert.match(r.stderr, /did you mean `pid`\?/);
+});
+
+t.run();
