@@ -14,7 +14,11 @@ export function explainRuntimeError(err: unknown, verbose: boolean): string {
   }
   if (err instanceof SysError) {
     if (err.code === 'EPERM' || err.code === 'EACCES') {
-      return `${err.message}.\ntsbt needs root (or the CAP_BPF and CAP_PERFMON capabilities) to load BPF programs; run it with sudo.`;
+      if (process.geteuid?.() === 0) {
+        return `the kernel refused ${err.syscall} (${err.code}) even though tsbt runs as root: a security policy ` +
+          `(kernel lockdown, an LSM, or the host's restrictions on this program type) forbids it. Details: ${err.message}.`;
+      }
+      return `tsbt needs root (or the CAP_BPF and CAP_PERFMON capabilities) to load BPF programs, and the kernel refused ${err.syscall} (${err.code}); run it with sudo.`;
     }
     return `${err.message}.`;
   }
