@@ -18,7 +18,7 @@ export function explainRuntimeError(err: unknown, verbose: boolean): string {
         return `the kernel refused ${err.syscall} (${err.code}) even though tsbt runs as root: a security policy ` +
           `(kernel lockdown, an LSM, or the host's restrictions on this program type) forbids it. Details: ${err.message}.`;
       }
-      return `tsbt needs root (or the CAP_BPF and CAP_PERFMON capabilities) to load BPF programs, and the kernel refused ${err.syscall} (${err.code}); run it with sudo.`;
+      return `root (or the CAP_BPF and CAP_PERFMON capabilities) is needed to load BPF programs: the kernel refused ${err.syscall} (${err.code}); run tsbt with sudo.`;
     }
     return `${err.message}.`;
   }

@@ -1,11 +1,11 @@
 // The walking skeleton end to end: the bundled CLI compiles, loads, attaches and prints, on this kernel.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kernelTestsEnabled, runTsbt, sleep } from './harness.ts';
+import { CLI, kernelTestsEnabled, runTsbt, sleep } from './harness.ts';
 
 const t = suite('tsbt CLI on the real kernel');
 const kernel = kernelTestsEnabled();
@@ -61,6 +61,13 @@ k('a kprobe on a kernel without kprobes exits 1 with an explanation, not a stack
   assert.is(r.code, 1);
   assert.match(r.stderr, /kprobe/);
   assert.not.match(r.stderr, /\n\s+at /);
+});
+
+k('without the privilege to load BPF, one sentence says so and the exit code is 1', async () => {
+  const out = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '-e', 'BEGIN < printf("hi\\n"); exit(); >'], { encoding: 'utf8' });
+  assert.is(out.status, 1);
+  assert.is(out.stdout, '');
+  assert.match(out.stderr, /^tsbt: root \(or the CAP_BPF and CAP_PERFMON capabilities\) is needed to load BPF programs: .*; run tsbt with sudo\.\n$/);
 });
 
 t('a syntax error points at the source and exits 1', async () => {
