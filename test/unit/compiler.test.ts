@@ -1,0 +1,116 @@
+// The compiler without a kernel: a fixture KernelInfo stands in for tracefs.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compile } from '../../api/index.ts';
+import type { KernelInfo } from '../../compiler/kernel-info.ts';
+import { disassembleOne } from '../../compiler/bpf/disasm.ts';
+import { decode, slots } from '../../compiler/bpf/insn.ts';
+
+const fixture: KernelInfo = {
+  tracingUnavailable: () => undefined,
+  tracepointFields(category, event) {
+    const common = [
+      { name: 'common_type', typeText: 'unsigned short', offset: 0, size: 2, signed: false },
+      { name: 'common_pid', typeText: 'int', offset: 4, size: 4, signed: true },
+    ];
+    if (category === 'syscalls' && event === 'sys_exit_read') {
+      return [...common, { name: '__syscall_nr', typeText: 'int', offset: 8, size: 4, signed: true }, { name: 'ret', typeText: 'long', offset: 16, size: 8, signed: true }];
+    }
+    if (category === 'sched' && event === 'sched_process_exec') {
+      return [...common, { name: 'pid', typeText: 'pid_t', offset: 12, size: 4, signed: true }, { name: 'comm', typeText: 'char[16]', offset: 20, size: 16, signed: false }];
+    }
+    return undefined;
+  },
+  listTracepoints(c, e) {
+    const all = [{ category: 'syscalls', event: 'sys_exit_read' }, { category: 'sched', event: 'sched_process_exec' }];
+    const re = (g: string) => new RegExp(`^${g.replace(/\*/g, '.*')}$`);
+    return all.filter((t) => re(c).test(t.category) && re(e).test(t.event));
+  },
+};
+
+const t = suite('compiler');
+const build = (src: string) => compile(src, { kernel: fixture });
+
+function asm(src: string): string[] {
+  const r = build(src);
+  assert.equal(r.diagnostics.map((d) => d.message), []);
+  const p = r.programs![0]!;
+  const maps = new Map(p.code.relocations.map((x) => [x.insn, x.map]));
+  const out: string[] = [];
+  let slot = 0;
+  for (const i of decode(Buffer.from(p.spec.bytecode, 'base64'))) {
+    out.push(disassembleOne(i, slot, { mapAt: (s) => maps.get(s) }));
+    slot += slots(i);
+  }
+  return out;
+}
+
+function errors(src: string): string[] {
+  return build(src).diagnostics.map((d) => d.message);
+}
+
+t('a keyed count: comm straight into the key slot, lookup, insert-if-absent, in-place add', () => {
+  assert.equal(asm('BEGIN < @[comm] = count(); >'), [
+    'r1 = r10', 'r1 += -0x10', 'r2 = 0x10', 'call get_current_comm#16',
+    'r1 = map[tsbt_at] ll', 'r2 = r10', 'r2 += -0x10', 'call map_lookup_elem#1', 'r6 = r0', 'if r6 != 0x0 goto +16',
+    '*(u64 *)(r10 -24) = 0x0', 'r1 = map[tsbt_at] ll', 'r2 = r10', 'r2 += -0x10', 'r3 = r10', 'r3 += -0x18', 'r4 = 0x1',
+    'call map_update_elem#2', 'r1 = map[tsbt_at] ll', 'r2 = r10', 'r2 += -0x10', 'call map_lookup_elem#1', 'r6 = r0',
+    'if r6 == 0x0 goto +3', 'r1 = *(u64 *)(r6 +0)', 'r1 += 0x1', '*(u64 *)(r6 +0) = r1', 'r0 = 0x0', 'exit',
+  ]);
+});
+
+t('maps get tsbt_ names, per-CPU hashes for aggregations, C-laid-out keys', () => {
+  const r = build('BEGIN < @c[1, "ab"] = count(); @v = 5; @s = sum(-3); >');
+  const maps = Object.fromEntries(r.artifact!.maps.map((m) => [m.scriptName ?? m.name, m]));
+  assert.equal([maps['@c']!.name, maps['@c']!.type, maps['@c']!.keySize], ['tsbt_c', 'percpu_hash', 16]);
+  assert.equal(maps['@c']!.key!.fields, [{ kind: 'int', offset: 0, size: 8, signed: true }, { kind: 'string', offset: 8, size: 3 }]);
+  assert.equal([maps['@v']!.type, maps['@v']!.keySize, maps['@v']!.value], ['hash', 8, { kind: 'int', size: 8, signed: true }]);
+  assert.equal(maps['@s']!.value, { kind: 'sum', signed: true });
+});
+
+t('tracepoint args are loaded straight from the context, signed narrow fields sign-extended', () => {
+  const lines = asm('tracepoint:sched:sched_process_exec < @[args->pid] = count(); >');
+  assert.ok(lines.includes('r1 = *(u32 *)(r6 +12)') || lines.some((l) => /= \*\(u32 \*\)\(r\d \+12\)/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /<<= 0x20/.test(l)) && lines.some((l) => /s>>= 0x20/.test(l)), 'sign extension');
+});
+
+t('a filter branches to the end, signed comparison for signed fields', () => {
+  const lines = asm('tracepoint:syscalls:sys_exit_read /args->ret > 0/ < @bytes = sum(args->ret) >');
+  assert.ok(lines.some((l) => /^if r\d s<= 0x0 goto/.test(l)), lines.join('\n'));
+});
+
+t('printf: string literals stay in user space, values go in the record', () => {
+  const r = build('BEGIN < printf("%s %d %s\\n", "lit", pid, comm); >');
+  const ev = r.artifact!.events[0]!;
+  assert.equal(ev, {
+    kind: 'printf', id: 1, format: '%s %d %s\n', size: 32,
+    args: [{ kind: 'const', value: 'lit' }, { kind: 'int', offset: 8, size: 8, signed: false }, { kind: 'string', offset: 16, size: 16 }],
+  });
+  assert.equal(r.artifact!.eventRing, 'tsbt_events');
+});
+
+t('wildcards expand to one program per tracepoint', () => {
+  const r = build('tracepoint:s*:* < @n = count(); >');
+  assert.equal(r.artifact!.programs.map((p) => p.probe), ['tracepoint:syscalls:sys_exit_read', 'tracepoint:sched:sched_process_exec']);
+});
+
+t('type errors name the problem', () => {
+  assert.equal(errors('BEGIN < @x = "a" + 1; >'), ['`+` cannot combine string[2] and int64']);
+  assert.equal(errors('BEGIN < @x = count(); printf("%d\\n", @x); >'), ['`@x` holds a count() aggregation, which is kept per CPU and can only be printed']);
+  assert.equal(errors('BEGIN < printf("%d %d\\n", 1); >'), ['the format has 2 conversions but 1 argument is given']);
+  assert.equal(errors('BEGIN < printf("%s\\n", pid); >'), ['conversion 1 (%s) expects a string, but this is uint32']);
+  assert.equal(errors('BEGIN < @x = args->ret; >'), ['`args` is not available in BEGIN probes']);
+  assert.equal(errors('BEGIN < @x = 1; @x = "s"; >'), ['`@x` was assigned int64 before; cannot assign string[2] here']);
+  assert.equal(errors('BEGIN < $y = $z; >'), ['`$z` is used before it is assigned']);
+  assert.equal(errors('BEGIN < count(); >'), ['`count()` must be assigned to a map']);
+  assert.equal(errors('tracepoint:syscalls:sys_exit_read < @x = args->rett; >'), ['struct syscalls:sys_exit_read args has no field `rett`']);
+});
+
+t('unknown probes and tracepoints get near matches', () => {
+  const a = build('tracepont:syscalls:sys_exit_read < >').diagnostics[0]!;
+  assert.equal([a.message, a.hint], ['unknown probe type `tracepont`', 'did you mean `tracepoint`?']);
+  const b = build('tracepoint:syscalls:sys_exit_reed < >').diagnostics[0]!;
+  assert.equal([b.message, b.hint], ['no tracepoint `syscalls:sys_exit_reed` in this kernel', 'did you mean `tracepoint:syscalls:sys_exit_read`?']);
+});
+
+t.run();
