@@ -17,6 +17,8 @@ export const tracepoint: ProbeProvider = {
       return error(`\`${spec.text}\` is not a tracepoint`, spec.span, `write ${this.usage}, e.g. tracepoint:syscalls:sys_enter_openat`);
     }
     const [category, event] = spec.parts as [string, string];
+    const unavailable = kernel.tracingUnavailable();
+    if (unavailable) return error(`cannot look up \`${spec.text}\`: ${unavailable}`, spec.span, 'tracepoints need tracefs; run as root so tsbt can mount it at /sys/kernel/tracing');
     const matches = /[*?]/.test(category + event) ? kernel.listTracepoints(category, event) : [{ category, event }];
     const probes: ConcreteProbe[] = [];
     for (const m of matches) {
