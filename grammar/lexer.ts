@@ -1,0 +1,546 @@
+// The lexer. It is hand-written because tsbt's tokens depend on context:
+//  - outside any block a word followed by `:` is a whole probe spec (`uprobe:/bin/bash:readline`);
+//  - `<` and `>` are block delimiters or comparisons depending on where they stand (docs/language.md,
+//    "Blocks: `< >` versus comparison", states the rule implemented by `lessThan` and `greaterThan`).
+// It keeps a stack of open groups (blocks, parentheses, brackets, filters) and repairs it: a closer
+// that is missing is reported and inserted as a zero-width token, so the parser always sees balanced
+// groups and one missing `)` or `>` does not turn the rest of the script into errors.
+
+import { createTokenInstance, type IToken, type TokenType } from 'chevrotain';
+import { error, type Diagnostic } from './diagnostics.ts';
+import type { SourceFile } from './source.ts';
+import { scanInteger, scanString } from './literals.ts';
+import { isBareProbe, isProbeTypeWord } from './probe-spec.ts';
+import * as T from './tokens.ts';
+
+export interface LexResult {
+  tokens: IToken[];
+  diagnostics: Diagnostic[];
+  /** Lexing stopped early (nesting too deep): the tokens are not worth parsing. */
+  truncated: boolean;
+}
+
+/** Payload of a `>` read as greater-than where it could have closed a `< >` block (used for hints). */
+export const AMBIGUOUS_GT = 'ambiguous-gt';
+
+/** Why a `>` (or `>>`) did not close the block, and how to make it: the hint for errors it causes. */
+export function explainAmbiguousGt(gt: IToken, next: IToken | undefined, where: string): string {
+  const because = next && next.image !== '' ? ` because \`${next.image}\` after it can be its right operand` : '';
+  if (gt.image === '>>') {
+    return `the \`>>\` at ${where} was read as a shift${because}; to close two blocks there, end the statement with \`;\` first (\`...; > >\`)`;
+  }
+  return `the \`>\` at ${where} was read as greater-than${because}; ` +
+    'to close the block there, end the statement with `;` first (`...; >`), or write the block with `{ }`';
+}
+
+export function lex(source: SourceFile): LexResult {
+  return new Scanner(source).run();
+}
+
+type GroupKind = 'angle' | 'brace' | 'paren' | 'bracket' | 'filter';
+
+interface Group {
+  kind: GroupKind;
+  opener: IToken;
+  /** A `(` right after `if`: the `<` after its `)` opens a block. */
+  ifCondition: boolean;
+  /** In a `< >` block: the last `>` read as greater-than, to explain a block that never closes. */
+  gtReadAsOperator?: IToken;
+}
+
+const CLOSERS: Record<GroupKind, { type: TokenType; text: string }> = {
+  angle: { type: T.BlockClose, text: '>' },
+  brace: { type: T.RBrace, text: '}' },
+  paren: { type: T.RParen, text: ')' },
+  bracket: { type: T.RBracket, text: ']' },
+  filter: { type: T.FilterSlash, text: '/' },
+};
+
+/** Deeper nesting is refused: the parser recurses a dozen calls per level. */
+const MAX_NESTING = 64;
+
+/** Tokens after which a statement starts: a `>` here can only close the block. */
+const STATEMENT_START_AFTER = new Set<TokenType>([T.BlockOpen, T.BlockClose, T.LBrace, T.RBrace, T.Semi]);
+
+const isWordStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+const isWordChar = (c: number) => isWordStart(c) || (c >= 48 && c <= 57);
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
+/** Characters that can begin an operand: what may follow a `>` that is greater-than. */
+const OPERAND_START = new Set(['"', '@', '$', '(', '!', '-', '~']);
+/** Where a probe spec ends (a `/` inside it is part of a path; `//` starts a comment). */
+const SPEC_END = new Set([',', '{', '}', '<', '>', ';', '(', ')', '"']);
+
+/**
+ * Where a probe spec that has a `:` at `colon` ends: at a space, a delimiter or a comment. A `/` belongs
+ * to the spec only inside a part that is a path (starts with `/` or `.`), so that
+ * `uprobe:/bin/bash:readline` stays whole while `kprobe:f/pid == 1/` is a spec and a filter.
+ */
+function specEnd(text: string, colon: number): number {
+  let partStart = colon + 1;
+  let end = colon;
+  for (; end < text.length; end++) {
+    const c = text[end]!;
+    if (isSpace(text.charCodeAt(end)) || SPEC_END.has(c) || text.startsWith('//', end)) break;
+    if (c === ':') partStart = end + 1;
+    else if (c === '/' && text[partStart] !== '/' && text[partStart] !== '.') break;
+  }
+  return end;
+}
+
+/** The offset after any spaces and comments at `pos`; `openComment` is set if a `/*` is never closed. */
+function skipTrivia(text: string, pos: number): { pos: number; openComment?: number } {
+  for (;;) {
+    const c = text.charCodeAt(pos);
+    if (isSpace(c)) pos++;
+    else if (c === 47 && text.charCodeAt(pos + 1) === 47) {
+      const nl = text.indexOf('\n', pos);
+      pos = nl < 0 ? text.length : nl;
+    } else if (c === 47 && text.charCodeAt(pos + 1) === 42) {
+      const close = text.indexOf('*/', pos + 2);
+      if (close < 0) return { pos: text.length, openComment: pos };
+      pos = close + 2;
+    } else return { pos };
+  }
+}
+
+function wordAt(text: string, pos: number): string {
+  let end = pos;
+  while (isWordChar(text.charCodeAt(end))) end++;
+  return text.slice(pos, end);
+}
+
+/** Whether only spaces and comments follow `pos` on its line (a block comment may run past the line end). */
+function endsLine(text: string, pos: number): boolean {
+  const next = skipTrivia(text, pos).pos;
+  const newline = text.indexOf('\n', pos);
+  return newline >= 0 && newline < next;
+}
+
+/**
+ * Whether the text at `pos` cannot be the right operand of a `>`, so that a `>` before it closes a
+ * block: end of input, a token that cannot start an expression, `if`/`else`, or a probe header.
+ */
+function cannotBeOperand(text: string, pos: number): boolean {
+  const at = skipTrivia(text, pos).pos;
+  if (at >= text.length) return true;
+  const c = text.charCodeAt(at);
+  if (isWordStart(c)) {
+    const word = wordAt(text, at);
+    if (word === 'if' || word === 'else') return true;
+    const after = at + word.length;
+    if (text[after] === ':' && isProbeTypeWord(word)) return true;
+    if (isBareProbe(word)) {
+      const next = text[skipTrivia(text, after).pos];
+      return next === '<' || next === '{' || next === ',' || next === '/';
+    }
+    return false;
+  }
+  return !isDigit(c) && !OPERAND_START.has(text[at]!);
+}
+
+class Scanner {
+  private readonly text: string;
+  private pos = 0;
+  private readonly tokens: IToken[] = [];
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly groups: Group[] = [];
+  /** The last token was `else` or the `)` of an `if (...)`: a `<` now opens a block. */
+  private expectBlock = false;
+  private lastType: TokenType | undefined;
+  /** End of the last token read from the text (zero-width repair tokens are placed here). */
+  private lastEnd = 0;
+  /** The `>` that closed the last top-level block, to explain a stray `>` after it. */
+  private lastTopLevelClose: IToken | undefined;
+  /** Groups opened before this offset are not reported as unclosed at the end (see recoverFromUnterminatedString). */
+  private unterminatedStringAt = -1;
+  private truncated = false;
+
+  constructor(private readonly source: SourceFile) {
+    this.text = source.text;
+  }
+
+  run(): LexResult {
+    const text = this.text;
+    if (text.startsWith('\ufeff')) this.pos = 1; // a byte-order mark
+    if (text.startsWith('#!', this.pos)) {
+      const nl = text.indexOf('\n', this.pos);
+      this.pos = nl < 0 ? text.length : nl;
+    }
+    for (;;) {
+      const trivia = skipTrivia(text, this.pos);
+      if (trivia.openComment !== undefined) {
+        this.report('unterminated comment', trivia.openComment, trivia.openComment + 2, 'close it with `*/`');
+      }
+      this.pos = trivia.pos;
+      if (this.pos >= text.length) break;
+      this.scanToken();
+    }
+    this.closeGroupsAbove(-1, 'end');
+    return { tokens: this.tokens, diagnostics: this.diagnostics, truncated: this.truncated };
+  }
+
+  private scanToken(): void {
+    const text = this.text;
+    const start = this.pos;
+    const c = text[start]!;
+    switch (c) {
+      case '"': return this.stringLiteral(start);
+      case "'": return this.wronglyQuoted(start, "'");
+      case '\u201c': return this.wronglyQuoted(start, '\u201d');
+      case '@': return this.sigilName(start, T.MapName);
+      case '$': return this.sigilName(start, T.VarName);
+      case '(': return this.open('paren', T.LParen, start);
+      case '[': return this.open('bracket', T.LBracket, start);
+      case ')': return this.closeParenOrBracket('paren', start);
+      case ']': return this.closeParenOrBracket('bracket', start);
+      case '{': return this.openBrace(start);
+      case '}': return this.closeBrace(start);
+      case '<': return this.lessThan(start);
+      case '>': return this.greaterThan(start);
+      case '/': return this.slash(start);
+      case ';': return this.semicolon(start);
+      case ',': return this.operator(start, T.Comma);
+      case '=': return this.operator(start, T.Assign, '=', T.EqEq);
+      case '!': return this.operator(start, T.Bang, '=', T.NotEq);
+      case '&': return this.operator(start, T.Amp, '&', T.AndAnd);
+      case '|': return this.operator(start, T.Pipe, '|', T.OrOr);
+      case '-': return this.operator(start, T.Minus, '>', T.Arrow);
+      case '^': return this.operator(start, T.Caret);
+      case '~': return this.operator(start, T.Tilde);
+      case '+': return this.operator(start, T.Plus);
+      case '*': return this.operator(start, T.Star);
+      case '%': return this.operator(start, T.Percent);
+      case '.': return this.operator(start, T.Dot);
+    }
+    const code = text.charCodeAt(start);
+    if (isDigit(code)) return this.integerLiteral(start);
+    if (isWordStart(code)) return this.word(start);
+    this.unknownCharacters(start);
+  }
+
+  // ---- tokens and groups -------------------------------------------------------------------------
+
+  private emit(type: TokenType, start: number, end: number, payload?: unknown): IToken {
+    const token = createTokenInstance(type, this.text.slice(start, end), start, end - 1, NaN, NaN, NaN, NaN);
+    if (payload !== undefined) token.payload = payload;
+    this.tokens.push(token);
+    this.lastType = type;
+    this.expectBlock = false;
+    if (end > start) this.lastEnd = end;
+    this.pos = end;
+    return token;
+  }
+
+  /** A one-character token, or a two-character one when `second` follows. */
+  private operator(start: number, one: TokenType, second?: string, two?: TokenType): void {
+    if (two && this.text[start + 1] === second) this.emit(two, start, start + 2);
+    else this.emit(one, start, start + 1);
+  }
+
+  private top(): Group | undefined {
+    return this.groups[this.groups.length - 1];
+  }
+
+  private open(kind: GroupKind, type: TokenType, start: number): void {
+    if (this.groups.length >= MAX_NESTING) {
+      // The parser recurses per level: stop here rather than overflow the stack.
+      this.report(`nested too deeply: more than ${MAX_NESTING} levels of blocks, \`( )\` and \`[ ]\``, start, start + 1);
+      this.unterminatedStringAt = Infinity; // don't report the groups left open
+      this.truncated = true;
+      this.pos = this.text.length;
+      return;
+    }
+    const ifCondition = kind === 'paren' && this.lastType === T.If;
+    const opener = this.emit(type, start, start + 1);
+    this.groups.push({ kind, opener, ifCondition });
+  }
+
+  /** Pops the innermost group, emitting its closer (`start === end` for a repair token). */
+  private close(start: number, end: number): void {
+    const group = this.groups.pop()!;
+    const token = this.emit(CLOSERS[group.kind].type, start, end);
+    // A `>` misread in a nested block also explains why the enclosing block ends up unclosed.
+    const parent = this.top();
+    if (parent && group.gtReadAsOperator) parent.gtReadAsOperator = group.gtReadAsOperator;
+    if (group.ifCondition) this.expectBlock = true;
+    if (this.groups.length === 0 && group.kind === 'angle') this.lastTopLevelClose = token;
+  }
+
+  /**
+   * Closes every group above `index` that its closer never came for: reports each one and inserts its
+   * closer as a zero-width token after the last real token. `why` says what ended them.
+   */
+  private closeGroupsAbove(index: number, why: 'end' | 'outer'): void {
+    // Parentheses and brackets closed at one point make one diagnostic: "missing `))` to close ...".
+    const expressionGroups: Group[] = [];
+    while (this.groups.length - 1 > index) {
+      const group = this.top()!;
+      const reportIt = why === 'outer' || group.opener.startOffset > this.unterminatedStringAt;
+      if (group.kind === 'paren' || group.kind === 'bracket') {
+        if (reportIt) expressionGroups.push(group);
+      } else {
+        this.reportMissingExpressionClosers(expressionGroups.splice(0));
+        if (reportIt) this.reportMissingBlockCloser(group);
+      }
+      this.close(this.lastEnd, this.lastEnd);
+    }
+    this.reportMissingExpressionClosers(expressionGroups);
+  }
+
+  private reportMissingExpressionClosers(groups: Group[]): void {
+    if (groups.length === 0) return;
+    const closers = groups.map((g) => CLOSERS[g.kind].text).join('');
+    const openers = groups.map((g) => `the \`${g.opener.image}\` at ${this.where(g.opener.startOffset)}`).join(' and ');
+    this.report(`missing \`${closers}\` to close ${openers}`, this.lastEnd, this.lastEnd);
+  }
+
+  private reportMissingBlockCloser(group: Group): void {
+    const at = this.where(group.opener.startOffset);
+    if (group.kind === 'filter') {
+      const hint = 'a filter is one expression between slashes: `kprobe:f /pid == 42/ < ... >`';
+      return this.report(`missing \`/\` to end the filter that starts at ${at}`, this.lastEnd, this.lastEnd, hint);
+    }
+    if (group.kind === 'brace') return this.report(`missing \`}\` to close the block opened at ${at}`, this.lastEnd, this.lastEnd);
+    const gt = group.gtReadAsOperator;
+    const hint = gt
+      ? explainAmbiguousGt(gt, this.tokens[this.tokens.indexOf(gt) + 1], this.where(gt.startOffset))
+      : 'add `>` after the last statement of the block';
+    this.report(`missing \`>\` to close the block opened at ${at}`, this.lastEnd, this.lastEnd, hint);
+  }
+
+  // ---- brackets and blocks -----------------------------------------------------------------------
+
+  /** The innermost block (`< >`, `{ }`) or filter below the top, or -1. */
+  private innermostBlockOrFilter(): number {
+    for (let i = this.groups.length - 1; i >= 0; i--) {
+      const kind = this.groups[i]!.kind;
+      if (kind === 'angle' || kind === 'brace' || kind === 'filter') return i;
+    }
+    return -1;
+  }
+
+  private closeParenOrBracket(kind: 'paren' | 'bracket', start: number): void {
+    // A `)` only closes a `(` opened inside the current block or filter.
+    const boundary = this.innermostBlockOrFilter();
+    let index = -1;
+    for (let i = this.groups.length - 1; i > boundary; i--) {
+      if (this.groups[i]!.kind === kind) {
+        index = i;
+        break;
+      }
+    }
+    const text = kind === 'paren' ? ')' : ']';
+    if (index < 0) {
+      this.report(`unexpected \`${text}\``, start, start + 1, `there is no \`${kind === 'paren' ? '(' : '['}\` open here`);
+      this.pos = start + 1;
+      return;
+    }
+    this.closeGroupsAbove(index, 'outer');
+    this.close(start, start + 1);
+  }
+
+  /** `{` and `;` cannot stand inside `( )`, `[ ]` or a filter: close those first, reporting them. */
+  private closeExpressionGroups(): void {
+    let i = this.groups.length - 1;
+    while (i >= 0 && this.groups[i]!.kind !== 'angle' && this.groups[i]!.kind !== 'brace') i--;
+    this.closeGroupsAbove(i, 'outer');
+  }
+
+  private openBrace(start: number): void {
+    this.closeExpressionGroups();
+    this.open('brace', T.LBrace, start);
+  }
+
+  private closeBrace(start: number): void {
+    let index = this.groups.length - 1;
+    while (index >= 0 && this.groups[index]!.kind !== 'brace') index--;
+    if (index < 0) {
+      const hint = this.top()?.kind === 'angle' ? 'a block opened with `<` is closed with `>`' : 'there is no `{` block open here';
+      this.report('unexpected `}`', start, start + 1, hint);
+      this.pos = start + 1;
+      return;
+    }
+    this.closeGroupsAbove(index, 'outer');
+    this.close(start, start + 1);
+  }
+
+  private semicolon(start: number): void {
+    // Inside a block `;` ends the statement, so nothing opened in it can still be open. (In a filter
+    // or at top level a `;` is left for the parser to report.)
+    const boundary = this.innermostBlockOrFilter();
+    if (boundary >= 0 && this.groups[boundary]!.kind !== 'filter') this.closeExpressionGroups();
+    this.emit(T.Semi, start, start + 1);
+  }
+
+  /** `<` opens a block where one is expected (top level, after `if (...)` or `else`); else it compares. */
+  private lessThan(start: number): void {
+    if (this.groups.length === 0 || this.expectBlock) return this.open('angle', T.BlockOpen, start);
+    const next = this.text[start + 1];
+    if (next === '<') this.emit(T.Shl, start, start + 2);
+    else if (next === '=') this.emit(T.Le, start, start + 2);
+    else this.emit(T.Lt, start, start + 1);
+  }
+
+  /**
+   * In a `< >` block (not inside parentheses, brackets or a filter) `>` closes the block when it stands
+   * where a statement starts, when it ends its line, or when what follows cannot be its right operand.
+   * `>>` is read as two closers under the same conditions (judged after it); `>=` is always an operator.
+   */
+  private greaterThan(start: number): void {
+    const group = this.top();
+    if (group === undefined) {
+      const earlier = this.lastTopLevelClose;
+      const hint = earlier
+        ? `the block before was already closed by the \`>\` at ${this.where(earlier.startOffset)}`
+        : 'a `>` closes a block opened with `<`';
+      this.report('unexpected `>`: no block is open here', start, start + 1, hint);
+      this.pos = start + 1;
+      return;
+    }
+    const next = this.text[start + 1];
+    if (group.kind === 'angle') {
+      if (this.lastType !== undefined && STATEMENT_START_AFTER.has(this.lastType)) return this.close(start, start + 1);
+      const after = start + (next === '>' ? 2 : 1);
+      if (next !== '=' && (endsLine(this.text, after) || cannotBeOperand(this.text, after))) return this.close(start, start + 1);
+    } else if (this.isBlockCloseInOpenGroup(start)) {
+      // Error recovery only: `printf("x" >` then the end. Valid programs never get here.
+      this.closeGroupsAbove(this.innermostBlockOrFilter(), 'outer');
+      return this.close(start, start + 1);
+    }
+    const ambiguous = group.kind === 'angle' ? AMBIGUOUS_GT : undefined;
+    let token: IToken;
+    if (next === '>') token = this.emit(T.Shr, start, start + 2, ambiguous);
+    else if (next === '=') token = this.emit(T.Ge, start, start + 2);
+    else token = this.emit(T.Gt, start, start + 1, ambiguous);
+    if (ambiguous) group.gtReadAsOperator = token;
+  }
+
+  /**
+   * A `>` inside `( )` or `[ ]` of a `< >` block, followed by what can neither be its operand nor stand
+   * inside the group (the end, `;`, `>`, `}`, `else`, a probe): the group lacks its closer and the `>`
+   * closes the block.
+   */
+  private isBlockCloseInOpenGroup(start: number): boolean {
+    const block = this.innermostBlockOrFilter();
+    if (block < 0 || this.groups[block]!.kind !== 'angle' || this.text[start + 1] === '=') return false;
+    const after = start + (this.text[start + 1] === '>' ? 2 : 1);
+    const at = skipTrivia(this.text, after).pos;
+    const next = this.text[at];
+    if (next === undefined || next === ';' || next === '}' || next === '>') return true;
+    const word = wordAt(this.text, at);
+    return word === 'else' || (word !== '' && cannotBeOperand(this.text, at));
+  }
+
+  /** After a probe spec `/` opens a filter; the next `/` directly inside the filter ends it; else it divides. */
+  private slash(start: number): void {
+    const group = this.top();
+    if (group === undefined && this.lastType === T.ProbeSpec) return this.open('filter', T.FilterSlash, start);
+    if (group?.kind === 'filter') return this.close(start, start + 1);
+    this.emit(T.Slash, start, start + 1);
+  }
+
+  // ---- words, names and literals -----------------------------------------------------------------
+
+  private word(start: number): void {
+    const word = wordAt(this.text, start);
+    let end = start + word.length;
+    if (this.groups.length === 0) {
+      if (this.text[end] === ':') this.emit(T.ProbeSpec, start, specEnd(this.text, end));
+      else this.emit(isBareProbe(word) ? T.ProbeSpec : T.Ident, start, end);
+      return;
+    }
+    if (word === 'if') this.emit(T.If, start, end);
+    else if (word === 'else') {
+      this.emit(T.Else, start, end);
+      this.expectBlock = true;
+    } else this.emit(T.Ident, start, end);
+  }
+
+  /** `@name`, `@` (the anonymous map), `$name`, `$1`. */
+  private sigilName(start: number, type: TokenType): void {
+    let end = start + 1;
+    const first = this.text.charCodeAt(end);
+    const positional = type === T.VarName && isDigit(first);
+    if (isWordStart(first) || positional) {
+      while (isWordChar(this.text.charCodeAt(end))) end++;
+    } else if (type === T.VarName) {
+      this.report('expected a variable name after `$`', start, start + 1, 'variables are written `$name`');
+    }
+    this.emit(type, start, end);
+  }
+
+  private stringLiteral(start: number): void {
+    const scanned = scanString(this.text, start);
+    this.diagnostics.push(...scanned.diagnostics);
+    this.emit(T.StrLit, start, scanned.end, scanned.value);
+    if (scanned.diagnostics.some((d) => d.message === 'unterminated string')) this.recoverFromUnterminatedString(start);
+  }
+
+  /**
+   * The string swallowed the rest of its line, most likely with the `)`s and the `;` that ended the
+   * statement: close those silently (the string's error explains them) so the next line parses.
+   */
+  private recoverFromUnterminatedString(start: number): void {
+    this.unterminatedStringAt = start;
+    const boundary = this.innermostBlockOrFilter();
+    while (this.groups.length - 1 > boundary) this.close(this.lastEnd, this.lastEnd);
+    const group = this.top();
+    if (group && group.kind !== 'filter') this.emit(T.Semi, this.lastEnd, this.lastEnd);
+  }
+
+  private integerLiteral(start: number): void {
+    const scanned = scanInteger(this.text, start);
+    this.diagnostics.push(...scanned.diagnostics);
+    this.emit(T.IntLit, start, scanned.end, scanned.value);
+  }
+
+  /** `'text'` or `“text”` is reported once, and read as a string so that parsing goes on. */
+  private wronglyQuoted(start: number, quote: string): void {
+    const close = this.text.indexOf(quote, start + 1);
+    const newline = this.text.indexOf('\n', start);
+    if (close < 0 || (newline >= 0 && newline < close)) return this.unknownCharacters(start);
+    this.report('strings are written in plain double quotes', start, close + 1, `write "${this.text.slice(start + 1, close)}"`);
+    this.emit(T.StrLit, start, close + 1, this.text.slice(start + 1, close));
+  }
+
+  /** A run of characters that start no token, reported once. */
+  private unknownCharacters(start: number): void {
+    let end = start + 1;
+    while (end < this.text.length) {
+      const c = this.text.charCodeAt(end);
+      if (isSpace(c) || isWordChar(c) || '"@$()[]{}<>;,=!&|^~+-*%./'.includes(this.text[end]!)) break;
+      end++;
+    }
+    const chars = this.text.slice(start, end);
+    const message = `unexpected character${[...chars].length > 1 ? 's' : ''} ${showCharacters(chars)}`;
+    this.report(message, start, end, unknownCharacterHint(chars[0]!, this.groups.length > 0));
+    this.pos = end;
+  }
+
+  // ---- diagnostics -------------------------------------------------------------------------------
+
+  private report(message: string, start: number, end: number, hint?: string): void {
+    this.diagnostics.push(error(message, { start, end }, hint));
+  }
+
+  private where(offset: number): string {
+    const p = this.source.position(offset);
+    return `${p.line}:${p.col}`;
+  }
+}
+
+/** `#`, or U+00A0 for what would not show (a no-break space pasted from a web page, say). */
+function showCharacters(chars: string): string {
+  if (/^[\x21-\x7e]+$/.test(chars)) return chars.includes('`') ? `'${chars}'` : `\`${chars}\``;
+  if (/^[\p{L}\p{N}\p{P}\p{S}]+$/u.test(chars)) return `\`${chars}\``;
+  return [...chars].map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(' ');
+}
+
+function unknownCharacterHint(c: string, inBlock: boolean): string | undefined {
+  if (c === '#') return 'comments start with `//`';
+  if (c === "'") return 'strings are written in double quotes: "text"';
+  if (c === '\u201c' || c === '\u201d') return 'use a plain double quote `"`';
+  if (c === ':' && inBlock) return '`:` only appears in probe specs, before a block; is a block above not closed?';
+  return undefined;
+}

@@ -1,0 +1,88 @@
+// The rule for `<` / `>` as block delimiters versus comparisons (docs/language.md, "Blocks: `< >`
+// versus comparison"). Tokens are shown with block delimiters as ‹ ›, repair tokens as ⟨…⟩.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { lex } from '../../grammar/lexer.ts';
+import { SourceFile } from '../../grammar/source.ts';
+import * as T from '../../grammar/tokens.ts';
+
+const t = suite('grammar: `<` and `>` as blocks or comparisons');
+
+function tokens(text: string): string {
+  return lex(new SourceFile('-e', text)).tokens.map((token) => {
+    const shown = token.tokenType === T.BlockOpen ? '‹' : token.tokenType === T.BlockClose ? '›' : token.image;
+    return T.isRepairToken(token) ? `⟨${token.tokenType === T.BlockClose ? '›' : token.tokenType.name}⟩` : shown;
+  }).join(' ');
+}
+
+t('`<` opens a block after probes, a filter, `if (...)` and `else`; elsewhere it compares', () => {
+  assert.is(tokens('BEGIN < $a = 1 < 2 >'), 'BEGIN ‹ $a = 1 < 2 ›');
+  assert.is(tokens('kprobe:f /pid < 5/ < >'), 'kprobe:f / pid < 5 / ‹ ›');
+  assert.is(tokens('BEGIN < if (a < b) < x() > else < y() > >'), 'BEGIN ‹ if ( a < b ) ‹ x ( ) › else ‹ y ( ) › ›');
+  assert.is(tokens('BEGIN < $a = (b) < c; >'), 'BEGIN ‹ $a = ( b ) < c ; ›', 'a parenthesis not after `if`');
+  assert.is(tokens('BEGIN < $a = b << 2 <= c >'), 'BEGIN ‹ $a = b << 2 <= c ›');
+});
+
+t('(a) `>` where a statement starts closes the block', () => {
+  assert.is(tokens('BEGIN < >'), 'BEGIN ‹ ›');
+  assert.is(tokens('BEGIN < x(); > 3'), 'BEGIN ‹ x ( ) ; › 3');
+  assert.is(tokens('BEGIN < if (a) < x() > > >'), 'BEGIN ‹ if ( a ) ‹ x ( ) › ›', 'the third `>` is stray');
+  assert.is(tokens('BEGIN < if (a) < x(); >> '), 'BEGIN ‹ if ( a ) ‹ x ( ) ; › ›');
+});
+
+t('(b) `>` before what cannot be an operand closes the block; before an operand it compares', () => {
+  assert.is(tokens('BEGIN < @x = 5 > 3; >'), 'BEGIN ‹ @x = 5 > 3 ; ›');
+  assert.is(tokens('BEGIN < @x = $a > $b > END < >'), 'BEGIN ‹ @x = $a > $b › END ‹ ›');
+  assert.is(tokens('BEGIN < @x = a > -1 >'), 'BEGIN ‹ @x = a > - 1 ›');
+  assert.is(tokens('BEGIN < @x = a > (b) >'), 'BEGIN ‹ @x = a > ( b ) ›');
+  assert.is(tokens('BEGIN < x() >'), 'BEGIN ‹ x ( ) ›', 'end of input');
+  assert.is(tokens('BEGIN < if (a) < x() > else < y() > >'), 'BEGIN ‹ if ( a ) ‹ x ( ) › else ‹ y ( ) › ›', '`else`');
+  assert.is(tokens('BEGIN < if (a) < x() > if (b) < y() > >'), 'BEGIN ‹ if ( a ) ‹ x ( ) › if ( b ) ‹ y ( ) › ›', '`if`');
+  assert.is(tokens('BEGIN { if (a) < x() > }'), 'BEGIN { if ( a ) ‹ x ( ) › }', '`}`');
+  assert.is(tokens('BEGIN < x() > /* c */ ; '), 'BEGIN ‹ x ( ) › ;', 'comments are skipped');
+});
+
+t('(c) `>` before a probe header closes the block', () => {
+  assert.is(tokens('BEGIN < x() > kprobe:f < >'), 'BEGIN ‹ x ( ) › kprobe:f ‹ ›');
+  assert.is(tokens('BEGIN < x() > t:syscalls:sys_enter_open < >'), 'BEGIN ‹ x ( ) › t:syscalls:sys_enter_open ‹ ›');
+  assert.is(tokens('BEGIN < x() > END { }'), 'BEGIN ‹ x ( ) › END { }');
+  assert.is(tokens('BEGIN < x() > END, kprobe:f < >'), 'BEGIN ‹ x ( ) › END , kprobe:f ‹ ›');
+  assert.is(tokens('BEGIN < x() > END /pid/ < >'), 'BEGIN ‹ x ( ) › END / pid / ‹ ›');
+  assert.is(tokens('BEGIN < $x = a > end; >'), 'BEGIN ‹ $x = a > end ; ›', '`end` not followed by a block is a name');
+  assert.is(tokens('BEGIN < $x = a > k; >'), 'BEGIN ‹ $x = a > k ; ›', '`k` without `:` is a name');
+});
+
+t('(d) `>` at the end of its line closes the block', () => {
+  assert.is(tokens('kprobe:f <\n  if (arg0 > 0) < @pos = count() >\n  @all = count()\n>'),
+    'kprobe:f ‹ if ( arg0 > 0 ) ‹ @pos = count ( ) › @all = count ( ) ›');
+  assert.is(tokens('BEGIN < $x = a > // comment\n b; >'), 'BEGIN ‹ $x = a › b ;', 'only a comment after it');
+});
+
+t('inside ( ), [ ], filters and { } blocks `>` always compares', () => {
+  assert.is(tokens('BEGIN < if (a > b) < @m[x > 1] = f(a > b, c) > >'),
+    'BEGIN ‹ if ( a > b ) ‹ @m [ x > 1 ] = f ( a > b , c ) › ›');
+  assert.is(tokens('kprobe:f /a > b/ < >'), 'kprobe:f / a > b / ‹ ›');
+  assert.is(tokens('BEGIN { @x = 1 > 2; }'), 'BEGIN { @x = 1 > 2 ; }');
+});
+
+t('`>=` is always an operator; `>>` is two closers only where a `>` would close', () => {
+  assert.is(tokens('BEGIN < $x = a >= b; $y = a >> 2 >'), 'BEGIN ‹ $x = a >= b ; $y = a >> 2 ›');
+  assert.is(tokens('BEGIN < if (a) < exit() >>'), 'BEGIN ‹ if ( a ) ‹ exit ( ) › ›');
+});
+
+t('probe specs are single tokens only outside blocks', () => {
+  assert.is(tokens('t:syscalls:sys_enter_open* < $x = a * b / c >'), 't:syscalls:sys_enter_open* ‹ $x = a * b / c ›');
+  assert.is(tokens('uprobe:/bin/bash:readline { }'), 'uprobe:/bin/bash:readline { }');
+  assert.is(tokens('BEGIN < BEGIN >'), 'BEGIN ‹ BEGIN ›');
+});
+
+t('missing closers are inserted where the lexer finds out', () => {
+  assert.is(tokens('BEGIN < f(a ; >'), 'BEGIN ‹ f ( a ⟨RParen⟩ ; ›');
+  assert.is(tokens('BEGIN { if (a) < x() }'), 'BEGIN { if ( a ) ‹ x ( ) ⟨›⟩ }');
+  assert.is(tokens('kprobe:f /pid { }'), 'kprobe:f / pid ⟨FilterSlash⟩ { }');
+  assert.is(tokens('BEGIN < f(a >'), 'BEGIN ‹ f ( a ⟨RParen⟩ ›');
+  assert.is(tokens('BEGIN < x'), 'BEGIN ‹ x ⟨›⟩');
+});
+
+t.run();

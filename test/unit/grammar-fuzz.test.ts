@@ -1,0 +1,123 @@
+// Mutated programs (tokens deleted, duplicated, swapped; characters inserted; text cut) must never make
+// `parse` throw: it yields a program, or at least one diagnostic, every span inside the text.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { renderDiagnostic } from '../../grammar/diagnostics.ts';
+import { parse } from '../../grammar/index.ts';
+import { lex } from '../../grammar/lexer.ts';
+import { SourceFile, type Span } from '../../grammar/source.ts';
+import { isRepairToken, tokenSpan } from '../../grammar/tokens.ts';
+
+const t = suite('grammar: fuzzed programs never throw');
+
+const PROGRAMS = [
+  'kprobe:do_sys_openat2 < @[comm] = count(); >',
+  'tracepoint:syscalls:sys_exit_read /args->ret > 0/ < @bytes = sum(args->ret) >',
+  'BEGIN < @x = 5 > 3; printf("%d\\n", @x); exit(); >',
+  'interval:s:1 < exit() > END < printf("bye\\n") >',
+  't:syscalls:sys_enter_openat < @n = count() >',
+  'BEGIN { printf("hello %d %s\\n", 42, "world"); exit(); }',
+  'tracepoint:syscalls:sys_enter_openat, tracepoint:syscalls:sys_enter_open < @[comm] = count(); >',
+  'BEGIN < if (1 > 0) < printf("yes\\n"); > else < printf("no\\n"); > >',
+  'i:ms:500 < @x = $a > $b > END < >',
+  [
+    '#!/usr/bin/env tsbt',
+    '/* reads */ uprobe:/bin/bash:readline, kprobe:func+16 /pid == 1 && comm != "sh"/ {',
+    '  @m[pid, tid] = (0x1f << 2) | ~args.x->y % 3;  // comment',
+    '  if ($v >= -1) { $v = 1 } else if (!$w) < @[1] = 2 >',
+    '}',
+  ].join('\n'),
+];
+
+const INSERTS = ['<', '>', '{', '}', '(', ')', '[', ']', '/', ';', ',', '"', "'", '@', '$', '#', ':', '=', '\n', ' ', '*/', '/*', '//', 'if', 'else', 'BEGIN', '\\', '0x', '>>', '\u00a0'];
+
+/** Deterministic PRNG (mulberry32), so that a failure can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function mutate(text: string, rand: () => number): string {
+  const pick = <T>(items: T[]): T => items[Math.floor(rand() * items.length)]!;
+  const spans: Span[] = lex(new SourceFile('-e', text)).tokens.filter((k) => !isRepairToken(k)).map(tokenSpan);
+  const token = (): Span => (spans.length > 0 ? pick(spans) : { start: 0, end: 0 });
+  const cut = (span: Span, by = '') => text.slice(0, span.start) + by + text.slice(span.end);
+  switch (Math.floor(rand() * 5)) {
+    case 0:
+      return cut(token());
+    case 1: {
+      const s = token();
+      return text.slice(0, s.end) + ' ' + text.slice(s.start);
+    }
+    case 2: {
+      const [a, b] = [token(), token()].sort((x, y) => x.start - y.start) as [Span, Span];
+      if (a.end > b.start) return text;
+      return text.slice(0, a.start) + text.slice(b.start, b.end) + text.slice(a.end, b.start) + text.slice(a.start, a.end) + text.slice(b.end);
+    }
+    case 3: {
+      const at = Math.floor(rand() * (text.length + 1));
+      return text.slice(0, at) + pick(INSERTS) + text.slice(at);
+    }
+    default:
+      return text.slice(0, Math.floor(rand() * text.length));
+  }
+}
+
+t('600 mutated programs: a program or diagnostics, spans in range, same result twice', () => {
+  const rand = random(0x7eb7);
+  const started = performance.now();
+  let withProgram = 0;
+  for (let i = 0; i < 600; i++) {
+    let text = PROGRAMS[i % PROGRAMS.length]!;
+    const rounds = 1 + Math.floor(rand() * 3);
+    for (let r = 0; r < rounds; r++) text = mutate(text, rand);
+    const source = new SourceFile('fuzz', text);
+    let result: ReturnType<typeof parse>;
+    try {
+      result = parse(source);
+    } catch (e) {
+      assert.unreachable(`parse threw ${(e as Error).stack} for ${JSON.stringify(text)}`);
+      return;
+    }
+    const what = JSON.stringify(text);
+    if (result.program) {
+      withProgram++;
+      assert.is(result.diagnostics.filter((d) => d.severity === 'error').length, 0, what);
+    } else {
+      assert.ok(result.diagnostics.length > 0, `no program and no diagnostic for ${what}`);
+    }
+    for (const d of result.diagnostics) {
+      assert.ok(d.span.start >= 0 && d.span.start <= d.span.end && d.span.end <= text.length, `span ${JSON.stringify(d.span)} for ${what}`);
+      assert.ok(d.message.length > 0 && !/-->|<--|Expecting/.test(d.message), `message ${d.message}`);
+      assert.type(renderDiagnostic(d, source), 'string');
+    }
+    // The parser instance is shared: nothing may leak from one parse into the next.
+    assert.equal(parse(source).diagnostics, result.diagnostics, `second parse of ${what}`);
+  }
+  assert.ok(withProgram > 30 && withProgram < 570, `some mutants stay valid, most do not (${withProgram})`);
+  assert.ok(performance.now() - started < 10_000, 'bounded time');
+});
+
+t('pathological inputs: deep nesting, long operator runs, binary junk', () => {
+  const inputs = [
+    `BEGIN < $x = ${'('.repeat(5000)}1${')'.repeat(5000)} >`,
+    `BEGIN < ${'if (1) < '.repeat(2000)}${'> '.repeat(2000)}>`,
+    `BEGIN < $x = ${'-'.repeat(20000)}1 >`,
+    `BEGIN < $x = ${'1 + '.repeat(20000)}1 >`,
+    '>'.repeat(1000),
+    '<'.repeat(1000),
+    String.fromCharCode(...Array.from({ length: 2000 }, (_, i) => (i * 7919) % 256)),
+  ];
+  for (const text of inputs) {
+    const result = parse(new SourceFile('x', text));
+    assert.ok(result.program || result.diagnostics.length > 0);
+    for (const d of result.diagnostics) assert.ok(d.span.start >= 0 && d.span.end <= text.length);
+  }
+});
+
+t.run();
