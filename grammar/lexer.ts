@@ -10,7 +10,8 @@ import { createTokenInstance, type IToken, type TokenType } from 'chevrotain';
 import { error, type Diagnostic } from './diagnostics.ts';
 import type { SourceFile } from './source.ts';
 import { scanInteger, scanString } from './literals.ts';
-import { isBareProbe, isProbeTypeWord } from './probe-spec.ts';
+import { cannotBeOperand, endsLine, isDigit, isSpace, isWordChar, isWordStart, skipTrivia, specEnd, wordAt } from './lookahead.ts';
+import { isBareProbe } from './probe-spec.ts';
 import * as T from './tokens.ts';
 
 export interface LexResult {
@@ -61,83 +62,6 @@ const MAX_NESTING = 64;
 
 /** Tokens after which a statement starts: a `>` here can only close the block. */
 const STATEMENT_START_AFTER = new Set<TokenType>([T.BlockOpen, T.BlockClose, T.LBrace, T.RBrace, T.Semi]);
-
-const isWordStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
-const isWordChar = (c: number) => isWordStart(c) || (c >= 48 && c <= 57);
-const isDigit = (c: number) => c >= 48 && c <= 57;
-const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
-/** Characters that can begin an operand: what may follow a `>` that is greater-than. */
-const OPERAND_START = new Set(['"', '@', '$', '(', '!', '-', '~']);
-/** Where a probe spec ends (a `/` inside it is part of a path; `//` starts a comment). */
-const SPEC_END = new Set([',', '{', '}', '<', '>', ';', '(', ')', '"']);
-
-/**
- * Where a probe spec that has a `:` at `colon` ends: at a space, a delimiter or a comment. A `/` belongs
- * to the spec only inside a part that is a path (starts with `/` or `.`), so that
- * `uprobe:/bin/bash:readline` stays whole while `kprobe:f/pid == 1/` is a spec and a filter.
- */
-function specEnd(text: string, colon: number): number {
-  let partStart = colon + 1;
-  let end = colon;
-  for (; end < text.length; end++) {
-    const c = text[end]!;
-    if (isSpace(text.charCodeAt(end)) || SPEC_END.has(c) || text.startsWith('//', end)) break;
-    if (c === ':') partStart = end + 1;
-    else if (c === '/' && text[partStart] !== '/' && text[partStart] !== '.') break;
-  }
-  return end;
-}
-
-/** The offset after any spaces and comments at `pos`; `openComment` is set if a `/*` is never closed. */
-function skipTrivia(text: string, pos: number): { pos: number; openComment?: number } {
-  for (;;) {
-    const c = text.charCodeAt(pos);
-    if (isSpace(c)) pos++;
-    else if (c === 47 && text.charCodeAt(pos + 1) === 47) {
-      const nl = text.indexOf('\n', pos);
-      pos = nl < 0 ? text.length : nl;
-    } else if (c === 47 && text.charCodeAt(pos + 1) === 42) {
-      const close = text.indexOf('*/', pos + 2);
-      if (close < 0) return { pos: text.length, openComment: pos };
-      pos = close + 2;
-    } else return { pos };
-  }
-}
-
-function wordAt(text: string, pos: number): string {
-  let end = pos;
-  while (isWordChar(text.charCodeAt(end))) end++;
-  return text.slice(pos, end);
-}
-
-/** Whether only spaces and comments follow `pos` on its line (a block comment may run past the line end). */
-function endsLine(text: string, pos: number): boolean {
-  const next = skipTrivia(text, pos).pos;
-  const newline = text.indexOf('\n', pos);
-  return newline >= 0 && newline < next;
-}
-
-/**
- * Whether the text at `pos` cannot be the right operand of a `>`, so that a `>` before it closes a
- * block: end of input, a token that cannot start an expression, `if`/`else`, or a probe header.
- */
-function cannotBeOperand(text: string, pos: number): boolean {
-  const at = skipTrivia(text, pos).pos;
-  if (at >= text.length) return true;
-  const c = text.charCodeAt(at);
-  if (isWordStart(c)) {
-    const word = wordAt(text, at);
-    if (word === 'if' || word === 'else') return true;
-    const after = at + word.length;
-    if (text[after] === ':' && isProbeTypeWord(word)) return true;
-    if (isBareProbe(word)) {
-      const next = text[skipTrivia(text, after).pos];
-      return next === '<' || next === '{' || next === ',' || next === '/';
-    }
-    return false;
-  }
-  return !isDigit(c) && !OPERAND_START.has(text[at]!);
-}
 
 class Scanner {
   private readonly text: string;
@@ -509,7 +433,7 @@ class Scanner {
     let end = start + 1;
     while (end < this.text.length) {
       const c = this.text.charCodeAt(end);
-      if (isSpace(c) || isWordChar(c) || '"@$()[]{}<>;,=!&|^~+-*%./'.includes(this.text[end]!)) break;
+      if (isSpace(c) || isWordChar(c) || '"\'\u201c@$()[]{}<>;,=!&|^~+-*%./'.includes(this.text[end]!)) break;
       end++;
     }
     const chars = this.text.slice(start, end);

@@ -3,7 +3,9 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parse } from '../../grammar/index.ts';
 import { lex } from '../../grammar/lexer.ts';
+import { toSExpr } from '../../grammar/sexpr.ts';
 import { SourceFile } from '../../grammar/source.ts';
 import * as T from '../../grammar/tokens.ts';
 
@@ -83,6 +85,23 @@ t('missing closers are inserted where the lexer finds out', () => {
   assert.is(tokens('kprobe:f /pid { }'), 'kprobe:f / pid ⟨FilterSlash⟩ { }');
   assert.is(tokens('BEGIN < f(a >'), 'BEGIN ‹ f ( a ⟨RParen⟩ ›');
   assert.is(tokens('BEGIN < x'), 'BEGIN ‹ x ⟨›⟩');
+});
+
+t('the examples of docs/language.md mean what the page says', () => {
+  const sexpr = (text: string) => {
+    const result = parse(new SourceFile('-e', text));
+    return result.program ? toSExpr(result.program) : result.diagnostics.map((d) => d.message).join('; ');
+  };
+  assert.is(sexpr('BEGIN < if (c) < x(); > y() >'), '(probe BEGIN (if c (then (call x))) (call y))');
+  assert.is(sexpr('BEGIN { if (c) { x() } y() }'), '(probe BEGIN (if c (then (call x))) (call y))');
+  assert.is(sexpr('BEGIN < if (c) < x() > y() >'), 'missing `>` to close the block opened at 1:7');
+  assert.is(sexpr('BEGIN < @x = 1; > kprobe:f < exit() >'), '(probe BEGIN (= @x 1))\n(probe kprobe:f (call exit))');
+  assert.is(sexpr('kprobe:f /(pid / 2) == 0/ < exit() >'), '(probe kprobe:f /(== (/ pid 2) 0)/ (call exit))');
+  assert.is(sexpr('kprobe:do_sys_openat2 <\n  if (arg0 > 0) < @pos = count() >\n  @all = count()\n>'),
+    '(probe kprobe:do_sys_openat2 (if (> arg0 0) (then (= @pos (call count)))) (= @all (call count)))');
+  // The price of (d): a `>` ending its line closes, even before an operand on the next line.
+  assert.is(sexpr('BEGIN < $x = $a >\n $b; >'),
+    'expected a probe such as `BEGIN` or `kprobe:vfs_read`, found `$b`; unexpected `>`: no block is open here');
 });
 
 t.run();

@@ -68,6 +68,13 @@ function mutate(text: string, rand: () => number): string {
   }
 }
 
+/** Every span in an AST (`span`, `opSpan`, `fieldSpan`, `calleeSpan`). */
+function spansIn(node: unknown): Span[] {
+  if (typeof node !== 'object' || node === null) return [];
+  return Object.entries(node).flatMap(([key, value]) =>
+    /span$/i.test(key) && typeof value === 'object' ? [value as Span] : Array.isArray(value) ? value.flatMap(spansIn) : spansIn(value));
+}
+
 t('600 mutated programs: a program or diagnostics, spans in range, same result twice', () => {
   const rand = random(0x7eb7);
   const started = performance.now();
@@ -88,6 +95,7 @@ t('600 mutated programs: a program or diagnostics, spans in range, same result t
     if (result.program) {
       withProgram++;
       assert.is(result.diagnostics.filter((d) => d.severity === 'error').length, 0, what);
+      for (const span of spansIn(result.program)) assert.ok(span.start >= 0 && span.start <= span.end && span.end <= text.length, `AST span in ${what}`);
     } else {
       assert.ok(result.diagnostics.length > 0, `no program and no diagnostic for ${what}`);
     }
