@@ -7,7 +7,7 @@ import { type Diagnostic, error, hasErrors } from '../grammar/diagnostics.ts';
 import { parse } from '../grammar/index.ts';
 import type { SourceFile } from '../grammar/source.ts';
 import { ARTIFACT_VERSION, type Artifact, type ProgramSpec } from '../runtime/artifact.ts';
-import { encode, type Insn } from './bpf/insn.ts';
+import { encode } from './bpf/insn.ts';
 import type { CompileContext, CompileOptions } from './context.ts';
 import type { IrProgram } from './ir/ir.ts';
 import { allocateRegisters } from './ir/regalloc.ts';
@@ -113,4 +113,3 @@ function programName(unit: ProbeUnit, used: Set<string>): string {
   return name;
 }
 
-export type { Insn };

@@ -5,6 +5,7 @@
 
 import type { Span } from '../../grammar/source.ts';
 import type { AluOpName, CondName, Size } from '../bpf/opcodes.ts';
+import { helperName } from '../bpf/helpers.ts';
 
 /** A virtual register. */
 export type VReg = number;
@@ -104,7 +105,7 @@ export function formatIr(i: IrInsn): string {
     case 'load': return `${r(i.dst)} = u${i.size * 8} ${m(i.base, i.off)}`;
     case 'store': return `u${i.size * 8} ${m(i.base, i.off)} = ${o(i.src)}`;
     case 'atomicAdd': return `lock u${i.size * 8} ${m(i.base, i.off)} += ${r(i.src)}`;
-    case 'call': return `${i.ret === undefined ? '' : `${r(i.ret)} = `}call #${i.helper}(${i.args.map(o).join(', ')})`;
+    case 'call': return `${i.ret === undefined ? '' : `${r(i.ret)} = `}call ${helperName(i.helper)}(${i.args.map(o).join(', ')})`;
     case 'jmp': return `goto ${i.target}`;
     case 'jcond': return `if ${r(i.a)} ${i.cond} ${o(i.b)} goto ${i.target}`;
     case 'label': return `${i.label}:`;

@@ -1,7 +1,7 @@
 // Probe arguments: `args` (a tracepoint's record), `arg0`..`arg5` and `retval` (registers of a
 // kprobe, read straight from pt_regs in the context: cheaper than a probe_read, and the verifier allows it).
 
-import { imm, reg } from '../../compiler/ir/builder.ts';
+import { reg } from '../../compiler/ir/builder.ts';
 import type { BuiltinVariable } from '../../compiler/registry.ts';
 import { u64 } from '../../compiler/types/types.ts';
 
@@ -26,10 +26,7 @@ function register(name: string, summary: string, offset: number, allowed: (p: st
     name, summary,
     type: (probe) => allowed(probe.provider.name) ? u64
       : { error: `\`${name}\` is not available in ${probe.provider.name} probes`, hint: where },
-    lower(l) {
-      const r = l.b.load(8, l.ctx(), offset);
-      return reg(r);
-    },
+    lower: (l) => reg(l.b.load(8, l.ctx(), offset)),
   };
 }
 
@@ -40,4 +37,3 @@ export const argRegisters: BuiltinVariable[] = ARG_OFFSETS.map((off, i) =>
 export const retval: BuiltinVariable = register('retval', 'the return value of the probed function', AX_OFFSET,
   (p) => p === 'kretprobe', '`retval` is available in kretprobe probes');
 
-void imm;

@@ -4,7 +4,6 @@ import { IrBuilder, imm, reg } from '../../compiler/ir/builder.ts';
 import { allocateRegisters } from '../../compiler/ir/regalloc.ts';
 import { finalize, parallelMove } from '../../compiler/ir/finalize.ts';
 import { disassembleOne } from '../../compiler/bpf/disasm.ts';
-import { Insn } from '../../compiler/bpf/insn.ts';
 
 const t = suite('register allocation and finalization');
 
@@ -72,7 +71,6 @@ t('parallel moves resolve a swap with xor and order a chain correctly', () => {
   const chain = parallelMove([{ dst: 1, src: { reg: 2 } }, { dst: 2, src: { reg: 3 } }, { dst: 3, src: { imm: 9 } }]);
   assert.equal(chain.map((i) => disassembleOne(i, 0)), ['r1 = r2', 'r2 = r3', 'r3 = 0x9']);
   assert.equal(parallelMove([{ dst: 1, src: { reg: 1 } }]), []);
-  void Insn;
 });
 
 t('jumps resolve to slot offsets, counting LD_IMM64 as two slots', () => {
