@@ -35,6 +35,11 @@ class UnitLowerer implements Lowerer {
 
   run(): IrProgram {
     const { block } = this.ut.unit;
+    // String variables live for the whole probe; everything else a statement puts on the stack (keys,
+    // values, scratch) is released when the statement ends.
+    for (const [name, t] of this.ut.vars) {
+      if (t.kind === 'string') this.vars.set(name, { slot: this.b.frame.alloc(t.size), size: t.size });
+    }
     this.ctxReg = this.b.reg();
     this.b.at(block.span, () => this.b.emit({ op: 'ctx', dst: this.ctxReg! }));
     if (block.filter) {
@@ -169,7 +174,11 @@ class UnitLowerer implements Lowerer {
   // ------------------------------------------------------------------------------------ statements
 
   private statements(stmts: Stmt[]): void {
-    for (const s of stmts) this.b.at(s.span, () => this.statement(s));
+    for (const s of stmts) {
+      const mark = this.b.frame.mark();
+      this.b.at(s.span, () => this.statement(s));
+      this.b.frame.release(mark);
+    }
   }
 
   private statement(s: Stmt): void {
@@ -219,13 +228,8 @@ class UnitLowerer implements Lowerer {
         }
         this.b.mov((slot as { reg: VReg }).reg, this.int(value));
       } else if (t.kind === 'string') {
-        let slot = this.vars.get(target.name);
-        if (!slot) {
-          slot = { slot: this.b.frame.alloc(t.size), size: t.size };
-          this.vars.set(target.name, slot);
-        }
-        const s2 = slot as { slot: number; size: number };
-        this.writeInto(value, 'fp', s2.slot, s2.size);
+        const slot = this.vars.get(target.name) as { slot: number; size: number };
+        this.writeInto(value, 'fp', slot.slot, slot.size);
       }
       return;
     }

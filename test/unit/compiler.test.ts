@@ -94,6 +94,14 @@ t('wildcards expand to one program per tracepoint', () => {
   assert.equal(r.artifact!.programs.map((p) => p.probe), ['tracepoint:syscalls:sys_exit_read', 'tracepoint:sched:sched_process_exec']);
 });
 
+t('statements reuse each other\'s stack; string variables keep theirs', () => {
+  const one = build('BEGIN < @a[comm] = 1; >').programs![0]!.spec.stackSize;
+  const ten = build(`BEGIN < ${Array.from({ length: 10 }, (_, i) => `@m${i}[comm] = ${i};`).join(' ')} >`).programs![0]!.spec.stackSize;
+  assert.is(ten, one);
+  const withVar = build('BEGIN < $s = comm; @a[comm] = 1; printf("%s\\n", $s); >').programs![0]!.spec.stackSize;
+  assert.is(withVar, one + 16);
+});
+
 t('type errors name the problem', () => {
   assert.equal(errors('BEGIN < @x = "a" + 1; >'), ['`+` cannot combine string[2] and int64']);
   assert.equal(errors('BEGIN < @x = count(); printf("%d\\n", @x); >'), ['`@x` holds a count() aggregation, which is kept per CPU and can only be printed']);
