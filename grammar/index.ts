@@ -46,7 +46,7 @@ export function parse(source: SourceFile): { program?: Program; diagnostics: Dia
   const diagnostics = [...lexErrors, ...firstPerStatement(parseErrors, tokens).filter((d) => !followsLexError(d, lexErrors, tokens))];
   diagnostics.sort((a, b) => a.span.start - b.span.start);
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
-  return { program: { kind: 'Program', probes, span: { start: 0, end: source.text.length } }, diagnostics };
+  return { program: { kind: 'Program', probes, config: [], mapDecls: [], structs: [], span: { start: 0, end: source.text.length } }, diagnostics };
 }
 
 /**

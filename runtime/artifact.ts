@@ -45,12 +45,31 @@ export type FieldLayout =
   | { kind: 'int'; offset: number; size: 1 | 2 | 4 | 8; signed: boolean }
   | { kind: 'string'; offset: number; size: number };
 
-/** What a map's value is, which decides how per-CPU copies reduce and how it prints. */
+/**
+ * What a map's value is, which decides how per-CPU copies reduce and how it prints.
+ * Aggregations live in per-CPU maps; each CPU's copy is laid out as:
+ * - count, sum: one u64 (sum: two's complement when signed); CPUs add up.
+ * - min, max: { u64 value; u64 isSet } (16 bytes); CPUs with isSet = 0 are ignored.
+ * - avg, stats: { u64 total; u64 count } (16 bytes); CPUs add up; avg = total / count (integer,
+ *   truncating as bpftrace does); stats prints count, average and total.
+ * - hist, lhist: one u64 count per bucket; the bucket index is the *last key field* (a u64 appended
+ *   to the script's key), so one script-level entry is spread over several map entries.
+ * - tuple: a C-laid-out struct of fields (plain, not per-CPU).
+ */
 export type ValueKind =
   | { kind: 'count' }
   | { kind: 'sum'; signed: boolean }
+  | { kind: 'min'; signed: boolean }
+  | { kind: 'max'; signed: boolean }
+  | { kind: 'avg'; signed: boolean }
+  | { kind: 'stats'; signed: boolean }
+  /** log2 histogram; `k` linear sub-buckets per power of two (bpftrace's hist(n, k); 0 by default). */
+  | { kind: 'hist'; k: number }
+  /** linear histogram with bpftrace's lhist(n, min, max, step) bucket layout. */
+  | { kind: 'lhist'; min: number; max: number; step: number }
   | { kind: 'int'; size: 1 | 2 | 4 | 8; signed: boolean }
-  | { kind: 'string'; size: number };
+  | { kind: 'string'; size: number }
+  | { kind: 'tuple'; size: number; fields: FieldLayout[] };
 
 export type ProgramType = 'tracepoint' | 'raw_tracepoint' | 'perf_event' | 'kprobe' | 'tracing';
 
