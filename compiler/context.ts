@@ -10,6 +10,10 @@ export interface CompileOptions {
   mapMaxEntries?: number;
   /** Size of the event ring buffer in bytes (a power of two, a multiple of the page size). */
   eventRingBytes?: number;
+  /** Positional parameters `$1`, `$2`... as given on the command line. */
+  positional?: string[];
+  /** Default size of strings read with str() (bpftrace's max_strlen). */
+  maxStrlen?: number;
 }
 
 export interface CompileContext {

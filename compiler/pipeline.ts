@@ -44,6 +44,8 @@ export interface CompileResult {
 export const defaultCompileOptions: Required<CompileOptions> = {
   mapMaxEntries: 4096,
   eventRingBytes: 1 << 20,
+  positional: [],
+  maxStrlen: 64,
 };
 
 export function compile(input: CompileInput): CompileResult {

@@ -2,10 +2,10 @@
 // builtin (BuiltinVariable, BuiltinFunction); the passes only call these hooks, so adding a builtin or
 // a probe type never touches the passes.
 
-import type { Call, Expr, ProbeSpec } from '../grammar/ast.ts';
+import type { Call, Expr, MapRef, ProbeSpec } from '../grammar/ast.ts';
 import type { Diagnostic } from '../grammar/diagnostics.ts';
 import type { Span } from '../grammar/source.ts';
-import type { AttachSpec, ProgramType } from '../runtime/artifact.ts';
+import type { AttachSpec, MapSpec, ProgramType } from '../runtime/artifact.ts';
 import type { Base, Operand, VReg } from './ir/ir.ts';
 import type { IrBuilder } from './ir/builder.ts';
 import type { KernelInfo } from './kernel-info.ts';
@@ -44,6 +44,12 @@ export interface Checker {
   readonly probe: ConcreteProbe;
   error(message: string, span: Span, hint?: string): void;
   typeOf(e: Expr): Type;
+  /** The value of a compile-time constant expression, if it is one. */
+  constantOf(e: Expr): bigint | undefined;
+  /** For functions with `rawArgs`: check and type an expression. */
+  expr(e: Expr): Type;
+  /** For functions with `rawArgs`: a map reference (`@m` or `@m[k]`) checked as a map, not read. */
+  mapKeys(m: MapRef): { name: string; keys: Type[]; value: Type } | undefined;
 }
 
 /** What the lowering pass offers to builtin hooks. */
@@ -67,6 +73,12 @@ export interface Lowerer {
   returnFromProbe(): void;
   /** The printf/exit event planned for this call by the resources pass. */
   eventFor(call: Call): { id: number; args: EventArgPlan[]; size: number };
+  /** The value of a compile-time constant expression, if it is one. */
+  constantOf(e: Expr): bigint | undefined;
+  /** The kernel map behind a script map (`@name`), its key layout and value kind. */
+  mapPlan(name: string): { spec: MapSpec; keyFields: { offset: number; size: number }[]; bucketOffset?: number };
+  /** Build the key of `@m[k...]` on the stack; returns its frame offset. */
+  buildKey(m: MapRef): number;
 }
 
 /** Where one printf argument goes in the event record (or that it is a compile-time constant). */
@@ -93,16 +105,22 @@ export interface BuiltinFunction {
    * `value`: anywhere an expression may stand.
    */
   role: 'aggregation' | 'statement' | 'value';
-  /** Check arguments (their types are known) and return the result type. */
+  /** Check arguments (their types are known unless `rawArgs`) and return the result type. */
   check(call: Call, c: Checker): Type;
+  /** Arguments are not type-checked before `check` (it receives maps as maps, e.g. `clear(@m)`). */
+  rawArgs?: boolean;
   /** Aggregations: which per-CPU value kind the map holds. */
   aggregation?: AggregationKind;
   /** Aggregations: update the value in place, given a pointer to this CPU's value. */
   lowerUpdate?(call: Call, l: Lowerer, value: VReg): void;
   /** Statements. */
   lowerStatement?(call: Call, l: Lowerer): void;
-  /** Value functions. */
+  /** Value functions returning integers. */
   lower?(call: Call, l: Lowerer): Operand;
+  /** Value functions returning strings or tuples: write the value into memory (`size` bytes, NUL-padded). */
+  lowerInto?(call: Call, l: Lowerer, base: Base, off: number, size: number): void;
+  /** hist/lhist: write the bucket index for this call's value into the key (a u64 at `base + off`). */
+  lowerBucket?(call: Call, l: Lowerer, base: Base, off: number): void;
   /** Statements that emit events: the record's arguments, planned by the resources pass. */
   event?: 'printf' | 'exit';
 }

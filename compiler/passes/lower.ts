@@ -1,17 +1,20 @@
 // Lowering: one probe unit's AST → IR on virtual registers. Integers live in registers (or stay
-// immediates); strings are written straight to where they are needed (a map key slot, an event record);
-// maps are reached through their names, patched to fds at load time.
+// immediates); strings and tuples are written straight to where they are needed (a map key slot, an
+// event record) and are always NUL-padded, so they compare word by word; maps are reached through their
+// names, patched to fds at load time.
 
-import type { AssignStmt, Binary, Call, Expr, MapRef, Stmt } from '../../grammar/ast.ts';
+import type { AssignStmt, Binary, Call, Expr, IncDec, MapRef, Stmt } from '../../grammar/ast.ts';
 import { Helper } from '../bpf/helpers.ts';
 import { type CondName, negateCond } from '../bpf/opcodes.ts';
 import { IrBuilder, imm, reg } from '../ir/builder.ts';
 import type { Base, IrProgram, Label, Operand, VReg } from '../ir/ir.ts';
 import type { CompileContext } from '../context.ts';
 import type { ConcreteProbe, EventArgPlan, Lowerer } from '../registry.ts';
-import { type Type, arithmeticResult } from '../types/types.ts';
+import { INT_TYPES, type Type, arithmeticResult, storageSize } from '../types/types.ts';
+import { constantValue, fold } from './constants.ts';
+import { copyMemory, writeBytes, zeroMemory } from './memory.ts';
 import type { MapPlan, Resources } from './resources.ts';
-import type { UnitTypes } from './typecheck.ts';
+import type { UnitTypes, VarInfo, VarSite } from './typecheck.ts';
 
 const BPF_ANY = 0;
 const BPF_NOEXIST = 1;
@@ -20,13 +23,16 @@ export function lowerUnit(ut: UnitTypes, res: Resources, cx: CompileContext): Ir
   return new UnitLowerer(ut, res, cx).run();
 }
 
+type Storage = { reg: VReg } | { slot: number; size: number };
+type Loop = { breakTo: Label; continueTo: Label };
+
 class UnitLowerer implements Lowerer {
   readonly b = new IrBuilder();
   readonly probe: ConcreteProbe;
   private ctxReg: VReg | undefined;
   private readonly endLabel: Label;
-  /** Scratch variables: integers in a register, strings in a stack slot. */
-  private readonly vars = new Map<string, { reg: VReg } | { slot: number; size: number }>();
+  private readonly storage = new Map<VarInfo, Storage>();
+  private readonly loops: Loop[] = [];
 
   constructor(private readonly ut: UnitTypes, private readonly res: Resources, private readonly cx: CompileContext) {
     this.probe = ut.unit.probe;
@@ -35,13 +41,26 @@ class UnitLowerer implements Lowerer {
 
   run(): IrProgram {
     const { block } = this.ut.unit;
-    // String variables live for the whole probe; everything else a statement puts on the stack (keys,
-    // values, scratch) is released when the statement ends.
-    for (const [name, t] of this.ut.vars) {
-      if (t.kind === 'string') this.vars.set(name, { slot: this.b.frame.alloc(t.size), size: t.size });
-    }
     this.ctxReg = this.b.reg();
-    this.b.at(block.span, () => this.b.emit({ op: 'ctx', dst: this.ctxReg! }));
+    this.b.at(block.span, () => {
+      this.b.emit({ op: 'ctx', dst: this.ctxReg! });
+      // Variables live for the whole probe: integers in registers (zero until assigned, so a loop
+      // counter is bounded for the verifier), strings and tuples in stack slots allocated up front;
+      // everything else a statement puts on the stack is released when the statement ends.
+      for (const v of this.ut.vars) {
+        if (!v.type) continue;
+        if (v.type.kind === 'int') {
+          const r = this.b.reg();
+          this.b.mov(r, imm(0));
+          this.storage.set(v, { reg: r });
+        } else {
+          const size = storageSize(v.type);
+          const slot = this.b.frame.alloc(size);
+          zeroMemory(this.b, 'fp', slot, Math.ceil(size / 8) * 8);
+          this.storage.set(v, { slot, size });
+        }
+      }
+    });
     if (block.filter) {
       const filter = block.filter;
       this.b.at(filter.span, () => this.branchUnless(filter, this.endLabel));
@@ -65,6 +84,10 @@ class UnitLowerer implements Lowerer {
     return t;
   }
 
+  constantOf(e: Expr): bigint | undefined {
+    return constantValue(e, this.cx.options.positional, (x) => this.typeOf(x));
+  }
+
   intReg(e: Expr): VReg {
     const v = this.int(e);
     if ('reg' in v) return v.reg;
@@ -74,7 +97,11 @@ class UnitLowerer implements Lowerer {
   }
 
   int(e: Expr): Operand {
-    return this.b.at(e.span, () => this.intUncached(e));
+    return this.b.at(e.span, () => {
+      const c = this.constantOf(e);
+      if (c !== undefined) return this.constant(c);
+      return this.intUncached(e);
+    });
   }
 
   pointer(base: Base, off: number): VReg {
@@ -86,58 +113,7 @@ class UnitLowerer implements Lowerer {
   }
 
   writeInto(e: Expr, base: Base, off: number, size: number): void {
-    this.b.at(e.span, () => {
-      const t = this.typeOf(e);
-      if (t.kind === 'int') {
-        this.b.store(8, base, off, this.int(e));
-        return;
-      }
-      if (t.kind !== 'string') throw new Error(`cannot write ${t.kind}`);
-      switch (e.kind) {
-        case 'Str':
-          this.writeStringLiteral(e.value, base, off, size);
-          return;
-        case 'Ident': {
-          const v = this.cx.registry.variables.get(e.name)!;
-          if (!v.lowerInto) throw new Error(`builtin ${e.name} cannot be written to memory`);
-          v.lowerInto(this, base, off, size);
-          return;
-        }
-        case 'Var': {
-          const slot = this.vars.get(e.name);
-          if (!slot || !('slot' in slot)) throw new Error(`string variable ${e.name} has no slot`);
-          this.copy({ base: 'fp', off: slot.slot }, { base, off }, Math.min(size, slot.size), size);
-          return;
-        }
-        case 'Map': {
-          const value = this.mapValuePointer(e);
-          const done = this.b.label('strdone');
-          const found = this.b.label('strfound');
-          this.b.jcond('jne', value, imm(0), found);
-          this.zeroMemory(base, off, size);
-          this.b.jmp(done);
-          this.b.place(found);
-          const plan = this.res.maps.get(e.name)!;
-          this.copy({ base: value, off: 0 }, { base, off }, Math.min(size, plan.spec.valueSize), size);
-          this.b.place(done);
-          return;
-        }
-        case 'Field': {
-          const field = this.argsField(e);
-          if (!field) throw new Error('string field outside args');
-          // A char[N] in the tracepoint record: copy it out of the context.
-          const n = Math.min(size, field.size);
-          this.b.call(Helper.probe_read_kernel, [reg(this.pointer(base, off)), imm(n), reg(this.pointer(this.ctx(), field.offset))], false);
-          if (size > n) this.zeroMemory(base, off + n, size - n);
-          return;
-        }
-        case 'Call': {
-          throw new Error(`string-valued call ${e.callee} is not lowered yet`);
-        }
-        default:
-          throw new Error(`cannot write ${e.kind} to memory`);
-      }
-    });
+    this.b.at(e.span, () => this.writeIntoUncached(e, base, off, size));
   }
 
   emitEvent(id: number, size: number, write: (record: VReg) => void): void {
@@ -171,6 +147,33 @@ class UnitLowerer implements Lowerer {
     return plan;
   }
 
+  mapPlan(name: string): MapPlan {
+    const plan = this.res.maps.get(name);
+    if (!plan) throw new Error(`no map ${name}`);
+    return plan;
+  }
+
+  /** Build a map's key on the stack and return its frame offset. */
+  buildKey(m: MapRef, plan: MapPlan = this.mapPlan(m.name)): number {
+    const slot = this.b.frame.alloc(plan.spec.keySize);
+    if (plan.info.keys.length === 0 && plan.bucketOffset === undefined) {
+      this.b.store(8, 'fp', slot, imm(0));
+      return slot;
+    }
+    const fields = plan.keyFields;
+    // Zero only what the key parts leave unwritten: padding between and after them.
+    let covered = 0;
+    const gaps: [number, number][] = [];
+    for (const f of [...fields, ...(plan.bucketOffset === undefined ? [] : [{ offset: plan.bucketOffset, size: 8 }])]) {
+      if (f.offset > covered) gaps.push([covered, f.offset]);
+      covered = Math.max(covered, f.offset + f.size);
+    }
+    if (plan.spec.keySize > covered) gaps.push([covered, plan.spec.keySize]);
+    for (const [from, to] of gaps) zeroMemory(this.b, 'fp', slot + from, to - from);
+    m.keys.forEach((k, i) => this.writeInto(k, 'fp', slot + fields[i]!.offset, fields[i]!.size));
+    return slot;
+  }
+
   // ------------------------------------------------------------------------------------ statements
 
   private statements(stmts: Stmt[]): void {
@@ -186,6 +189,11 @@ class UnitLowerer implements Lowerer {
       case 'Assign':
         this.assign(s);
         return;
+      case 'Let': {
+        const v = this.ut.varOf.get(s);
+        if (v && s.value) this.storeVar(v, s.value);
+        return;
+      }
       case 'ExprStmt': {
         const e = s.expr;
         if (e.kind === 'Call') {
@@ -195,7 +203,16 @@ class UnitLowerer implements Lowerer {
             return;
           }
         }
-        this.int(e);
+        if (e.kind === 'IncDec') {
+          this.incDec(e, false);
+          return;
+        }
+        const t = this.typeOf(e);
+        if (t.kind === 'int') this.int(e);
+        else {
+          const slot = this.b.frame.alloc(storageSize(t));
+          this.writeInto(e, 'fp', slot, storageSize(t));
+        }
         return;
       }
       case 'If': {
@@ -213,32 +230,97 @@ class UnitLowerer implements Lowerer {
         }
         return;
       }
+      case 'While': {
+        const top = this.b.label('while');
+        const exit = this.b.label('wend');
+        this.b.place(top);
+        this.b.at(s.cond.span, () => this.branchUnless(s.cond, exit));
+        this.loopBody(s.body, { breakTo: exit, continueTo: top });
+        this.b.jmp(top);
+        this.b.place(exit);
+        return;
+      }
+      case 'ForRange': {
+        const v = this.intVar(this.ut.varOf.get(s)!);
+        const end = this.b.reg();
+        this.b.mov(end, this.int(s.to));
+        this.b.mov(v, this.int(s.from));
+        const top = this.b.label('for');
+        const next = this.b.label('fnext');
+        const exit = this.b.label('fend');
+        this.b.place(top);
+        this.b.jcond('jsge', v, reg(end), exit);
+        this.loopBody(s.body, { breakTo: exit, continueTo: next });
+        this.b.place(next);
+        this.b.alu('add', v, imm(1));
+        this.b.jmp(top);
+        this.b.place(exit);
+        return;
+      }
+      case 'Unroll': {
+        const n = Number(this.constantOf(s.count) ?? 1n);
+        const exit = this.b.label('uend');
+        for (let i = 0; i < n; i++) {
+          const next = this.b.label('unext');
+          this.loopBody(s.body, { breakTo: exit, continueTo: next });
+          this.b.place(next);
+        }
+        this.b.place(exit);
+        return;
+      }
+      case 'Jump': {
+        const loop = this.loops[this.loops.length - 1];
+        if (s.jump === 'return' || !loop) this.b.jmp(this.endLabel);
+        else this.b.jmp(s.jump === 'break' ? loop.breakTo : loop.continueTo);
+        return;
+      }
+      case 'Block':
+        this.statements(s.body);
+        return;
+      case 'ForMap':
+        throw new Error('for over a map is rejected by the type checker');
     }
+  }
+
+  private loopBody(body: Stmt[], loop: Loop): void {
+    this.loops.push(loop);
+    this.statements(body);
+    this.loops.pop();
+  }
+
+  private intVar(v: VarInfo): VReg {
+    const s = this.storage.get(v);
+    if (!s || !('reg' in s)) throw new Error(`variable ${v.name} has no register`);
+    return s.reg;
+  }
+
+  private storeVar(v: VarInfo, value: Expr): void {
+    const s = this.storage.get(v);
+    if (!s) throw new Error(`variable ${v.name} has no storage`);
+    if ('reg' in s) this.b.mov(s.reg, this.int(value));
+    else this.writeInto(value, 'fp', s.slot, s.size);
   }
 
   private assign(s: AssignStmt): void {
     const { target, value } = s;
-    if (target.kind === 'Var') {
-      const t = this.typeOf(target);
-      if (t.kind === 'int') {
-        let slot = this.vars.get(target.name);
-        if (!slot) {
-          slot = { reg: this.b.reg() };
-          this.vars.set(target.name, slot);
-        }
-        this.b.mov((slot as { reg: VReg }).reg, this.int(value));
-      } else if (t.kind === 'string') {
-        const slot = this.vars.get(target.name) as { slot: number; size: number };
-        this.writeInto(value, 'fp', slot.slot, slot.size);
-      }
+    if (s.op) {
+      const current = this.int(target);
+      const out = this.arith(s.op, current, this.int(value), this.typeOf(target), this.typeOf(value));
+      if (target.kind === 'Var') this.b.mov(this.intVar(this.ut.varOf.get(target)!), out);
+      else this.storeMapInt(target, out);
       return;
     }
-    const plan = this.res.maps.get(target.name)!;
+    if (target.kind === 'Var') {
+      this.storeVar(this.ut.varOf.get(target)!, value);
+      return;
+    }
+    const plan = this.mapPlan(target.name);
     if (value.kind === 'Call') {
       const fn = this.cx.registry.functions.get(value.callee)!;
       if (fn.role === 'aggregation') {
-        const ptr = this.aggregationPointer(target, plan);
-        if (ptr === undefined) return;
+        const ptr = this.aggregationPointer(target, plan, (key) => {
+          if (plan.bucketOffset !== undefined) fn.lowerBucket!(value, this, 'fp', key + plan.bucketOffset);
+        });
         fn.lowerUpdate!(value, this, ptr.value);
         this.b.place(ptr.skip);
         return;
@@ -250,12 +332,42 @@ class UnitLowerer implements Lowerer {
     this.b.call(Helper.map_update_elem, [reg(this.b.ldmap(plan.spec.name)), reg(this.b.addr(key)), reg(this.b.addr(slot)), imm(BPF_ANY)], false);
   }
 
+  private storeMapInt(target: MapRef, value: Operand): void {
+    const plan = this.mapPlan(target.name);
+    const key = this.buildKey(target, plan);
+    const slot = this.b.frame.alloc(8);
+    this.b.store(8, 'fp', slot, value);
+    this.b.call(Helper.map_update_elem, [reg(this.b.ldmap(plan.spec.name)), reg(this.b.addr(key)), reg(this.b.addr(slot)), imm(BPF_ANY)], false);
+  }
+
+  /** `x++` / `--x`: the new value is stored; the expression's value is the old one for postfix. */
+  private incDec(e: IncDec, wantValue: boolean): Operand {
+    const delta = e.op === '++' ? 1 : -1;
+    if (e.target.kind === 'Var') {
+      const r = this.intVar(this.ut.varOf.get(e.target)!);
+      let old: VReg | undefined;
+      if (wantValue && !e.prefix) {
+        old = this.b.reg();
+        this.b.mov(old, reg(r));
+      }
+      this.b.alu('add', r, imm(delta));
+      return reg(old ?? r);
+    }
+    const current = this.intReg(e.target);
+    const next = this.b.reg();
+    this.b.mov(next, reg(current));
+    this.b.alu('add', next, imm(delta));
+    this.storeMapInt(e.target, reg(next));
+    return reg(e.prefix ? next : current);
+  }
+
   /**
    * A pointer to this CPU's value of an aggregation, creating the entry (zeroed) when absent. The
    * insert uses NOEXIST so that two CPUs creating the same key do not wipe each other's counts.
    */
-  private aggregationPointer(target: MapRef, plan: MapPlan): { value: VReg; skip: Label } | undefined {
+  private aggregationPointer(target: MapRef, plan: MapPlan, completeKey: (key: number) => void): { value: VReg; skip: Label } {
     const key = this.buildKey(target, plan);
+    completeKey(key);
     const value = this.b.reg();
     const have = this.b.label('have');
     const skip = this.b.label('skip');
@@ -266,7 +378,7 @@ class UnitLowerer implements Lowerer {
     lookup();
     this.b.jcond('jne', value, imm(0), have);
     const zero = this.b.frame.alloc(plan.spec.valueSize);
-    this.zeroMemory('fp', zero, plan.spec.valueSize);
+    zeroMemory(this.b, 'fp', zero, plan.spec.valueSize);
     this.b.call(Helper.map_update_elem, [reg(this.b.ldmap(plan.spec.name)), reg(this.b.addr(key)), reg(this.b.addr(zero)), imm(BPF_NOEXIST)], false);
     lookup();
     this.b.jcond('jeq', value, imm(0), skip);
@@ -274,55 +386,32 @@ class UnitLowerer implements Lowerer {
     return { value, skip };
   }
 
-  /** Build a map's key on the stack and return its frame offset. */
-  private buildKey(m: MapRef, plan: MapPlan): number {
-    const slot = this.b.frame.alloc(plan.spec.keySize);
-    if (m.keys.length === 0) {
-      this.b.store(8, 'fp', slot, imm(0));
-      return slot;
-    }
-    const fields = plan.spec.key!.fields;
-    // Zero only what the key parts leave unwritten: padding between and after them.
-    let covered = 0;
-    const gaps: [number, number][] = [];
-    fields.forEach((f) => {
-      if (f.offset > covered) gaps.push([covered, f.offset]);
-      covered = f.offset + f.size;
-    });
-    if (plan.spec.keySize > covered) gaps.push([covered, plan.spec.keySize]);
-    for (const [from, to] of gaps) this.zeroMemory('fp', slot + from, to - from);
-    m.keys.forEach((k, i) => this.writeInto(k, 'fp', slot + fields[i]!.offset, fields[i]!.size));
-    return slot;
-  }
-
   /** Pointer to a (non-aggregation) map value for the key, or 0 when absent. */
   private mapValuePointer(m: MapRef): VReg {
-    const plan = this.res.maps.get(m.name)!;
+    const plan = this.mapPlan(m.name);
     const key = this.buildKey(m, plan);
     return this.b.call(Helper.map_lookup_elem, [reg(this.b.ldmap(plan.spec.name)), reg(this.b.addr(key))])!;
   }
 
   // ----------------------------------------------------------------------------------- expressions
 
+  private constant(c: bigint): Operand {
+    const v = BigInt.asIntN(64, c);
+    if (v >= -(2n ** 31n) && v < 2n ** 31n) return imm(Number(v));
+    const r = this.b.reg();
+    this.b.emit({ op: 'ldimm64', dst: r, value: v });
+    return reg(r);
+  }
+
   private intUncached(e: Expr): Operand {
     switch (e.kind) {
-      case 'Int': {
-        const v = BigInt.asIntN(64, e.value);
-        if (v >= -(2n ** 31n) && v < 2n ** 31n) return imm(Number(v));
-        const r = this.b.reg();
-        this.b.emit({ op: 'ldimm64', dst: r, value: v });
-        return reg(r);
-      }
       case 'Ident': {
         const v = this.cx.registry.variables.get(e.name)!;
         if (!v.lower) throw new Error(`builtin ${e.name} has no integer value`);
         return v.lower(this, e.span);
       }
-      case 'Var': {
-        const slot = this.vars.get(e.name);
-        if (!slot || !('reg' in slot)) throw new Error(`variable ${e.name} has no register`);
-        return reg(slot.reg);
-      }
+      case 'Var':
+        return reg(this.intVar(this.ut.varOf.get(e)!));
       case 'Map': {
         const value = this.mapValuePointer(e);
         const out = this.b.reg();
@@ -335,36 +424,80 @@ class UnitLowerer implements Lowerer {
       }
       case 'Call': {
         const fn = this.cx.registry.functions.get(e.callee)!;
-        if (!fn.lower) throw new Error(`function ${e.callee} has no value`);
+        if (!fn.lower) throw new Error(`function ${e.callee} has no integer value`);
         return fn.lower(e, this);
       }
       case 'Unary': {
         if (e.op === '!') return this.boolean(e);
-        const v = this.int(e.operand);
-        if ('imm' in v) return imm(e.op === '-' ? -v.imm : ~v.imm);
         const r = this.b.reg();
-        this.b.mov(r, v);
+        this.b.mov(r, this.int(e.operand));
         if (e.op === '-') this.b.emit({ op: 'neg', dst: r });
         else this.b.alu('xor', r, imm(-1));
         return reg(r);
       }
       case 'Binary':
         return this.binary(e);
-      case 'Field': {
-        const field = this.argsField(e);
-        if (!field) throw new Error('field access outside args');
-        const t = field.type;
-        if (t.kind !== 'int') throw new Error('integer field expected');
-        const r = this.b.load(t.size, this.ctx(), field.offset);
-        if (t.signed && t.size < 8) {
-          const shift = 64 - t.size * 8;
-          this.b.alu('lsh', r, imm(shift));
-          this.b.alu('arsh', r, imm(shift));
-        }
+      case 'Ternary': {
+        const out = this.b.reg();
+        const otherwise = this.b.label('telse');
+        const done = this.b.label('tend');
+        this.branchUnless(e.cond, otherwise);
+        this.b.mov(out, this.int(e.then));
+        this.b.jmp(done);
+        this.b.place(otherwise);
+        this.b.mov(out, this.int(e.else));
+        this.b.place(done);
+        return reg(out);
+      }
+      case 'Cast': {
+        const t = this.typeOf(e);
+        if (t.kind !== 'int') throw new Error('integer cast expected');
+        const r = this.b.reg();
+        this.b.mov(r, this.int(e.expr));
+        this.truncate(r, t.size, t.signed);
         return reg(r);
       }
-      case 'Str':
-        throw new Error('string literal used as an integer');
+      case 'IncDec':
+        return this.incDec(e, true);
+      case 'Sizeof': {
+        if (e.type) {
+          const int = INT_TYPES[e.type.name];
+          return imm(e.type.arrayLen !== undefined ? e.type.arrayLen * (int?.kind === 'int' ? int.size : 1) : int?.kind === 'int' ? int.size : this.cx.options.maxStrlen);
+        }
+        const t = this.typeOf(e.expr!);
+        return imm(t.kind === 'int' ? t.size : storageSize(t));
+      }
+      case 'Field': {
+        const field = this.argsField(e);
+        if (field) {
+          const t = field.type;
+          if (t.kind !== 'int') throw new Error('integer field expected');
+          const r = this.b.load(t.size, this.ctx(), field.offset);
+          if (t.signed && t.size < 8) this.truncate(r, t.size, true);
+          return reg(r);
+        }
+        // A tuple element.
+        const tuple = this.typeOf(e.object);
+        if (tuple.kind !== 'tuple') throw new Error('field of a non-tuple');
+        const at = this.materialize(e.object);
+        return reg(this.b.load(8, at.base, at.off + tuple.offsets[Number(e.field)]!));
+      }
+      default:
+        throw new Error(`${e.kind} is not an integer expression`);
+    }
+  }
+
+  /** Keep the low `size` bytes, sign- or zero-extending back to 64 bits. */
+  private truncate(r: VReg, size: number, signed: boolean): void {
+    if (size === 8) return;
+    if (signed) {
+      const shift = 64 - size * 8;
+      this.b.alu('lsh', r, imm(shift));
+      this.b.alu('arsh', r, imm(shift));
+    } else if (size === 4) {
+      this.b.emit({ op: 'mov', dst: r, src: reg(r), w32: true });
+    } else {
+      this.b.alu('and', r, imm(size === 2 ? 0xffff : 0xff));
     }
   }
 
@@ -373,19 +506,57 @@ class UnitLowerer implements Lowerer {
       case '==': case '!=': case '<': case '<=': case '>': case '>=': case '&&': case '||':
         return this.boolean(e);
     }
-    const l = this.int(e.left);
-    const r = this.int(e.right);
+    return this.arith(e.op, this.int(e.left), this.int(e.right), this.typeOf(e.left), this.typeOf(e.right));
+  }
+
+  /** `a op b` on integers, with C's signedness: signed division truncates toward zero. */
+  private arith(op: string, l: Operand, r: Operand, lt: Type, rt: Type): Operand {
     if ('imm' in l && 'imm' in r) {
-      const folded = fold(e.op, BigInt(l.imm), BigInt(r.imm));
-      if (folded !== undefined && folded >= -(2n ** 31n) && folded < 2n ** 31n) return imm(Number(folded));
+      const folded = fold(op, BigInt(l.imm), BigInt(r.imm));
+      if (folded !== undefined) return this.constant(folded);
     }
+    const signed = lt.kind === 'int' && rt.kind === 'int' && arithmeticResult(lt, rt).signed;
     const out = this.b.reg();
     this.b.mov(out, l);
-    const t = this.typeOf(e);
-    const signed = t.kind === 'int' && t.signed;
-    const alu = ({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '&': 'and', '|': 'or', '^': 'xor', '<<': 'lsh', '>>': signed ? 'arsh' : 'rsh' } as const)[e.op];
+    if ((op === '/' || op === '%') && signed) {
+      this.signedDivide(op, out, r);
+      return reg(out);
+    }
+    const alu = ({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '&': 'and', '|': 'or', '^': 'xor', '<<': 'lsh', '>>': signed ? 'arsh' : 'rsh' } as const)[op as '+'];
     this.b.alu(alu, out, r);
     return reg(out);
+  }
+
+  /**
+   * eBPF's div/mod are unsigned (sdiv needs cpu v4). Divide magnitudes and fix the sign: the quotient
+   * is negative when the signs differ, the remainder takes the dividend's sign (C semantics); x/0 is 0
+   * and x%0 is x, as eBPF defines them.
+   */
+  private signedDivide(op: string, out: VReg, divisor: Operand): void {
+    const d = this.b.reg();
+    this.b.mov(d, divisor);
+    const negDividend = this.b.reg();
+    const negDivisor = this.b.reg();
+    this.b.mov(negDividend, imm(0));
+    this.b.mov(negDivisor, imm(0));
+    const a = this.b.label('sdivA');
+    this.b.jcond('jsge', out, imm(0), a);
+    this.b.emit({ op: 'neg', dst: out });
+    this.b.mov(negDividend, imm(1));
+    this.b.place(a);
+    const b = this.b.label('sdivB');
+    this.b.jcond('jsge', d, imm(0), b);
+    this.b.emit({ op: 'neg', dst: d });
+    this.b.mov(negDivisor, imm(1));
+    this.b.place(b);
+    this.b.alu(op === '/' ? 'div' : 'mod', out, reg(d));
+    const sign = this.b.reg();
+    this.b.mov(sign, reg(negDividend));
+    if (op === '/') this.b.alu('xor', sign, reg(negDivisor));
+    const done = this.b.label('sdivC');
+    this.b.jcond('jeq', sign, imm(0), done);
+    this.b.emit({ op: 'neg', dst: out });
+    this.b.place(done);
   }
 
   /** 1 or 0 in a register, from a condition. */
@@ -401,6 +572,11 @@ class UnitLowerer implements Lowerer {
 
   /** Jump to `target` when the condition is false; fall through when it is true. */
   private branchUnless(e: Expr, target: Label): void {
+    const c = this.constantOf(e);
+    if (c !== undefined) {
+      if (c === 0n) this.b.jmp(target);
+      return;
+    }
     if (e.kind === 'Binary') {
       if (e.op === '&&') {
         this.branchUnless(e.left, target);
@@ -417,17 +593,21 @@ class UnitLowerer implements Lowerer {
         this.b.place(yes);
         return;
       }
+      if ((e.op === '==' || e.op === '!=') && this.typeOf(e.left).kind !== 'int') {
+        this.compareMemory(e, target);
+        return;
+      }
       const cond = this.comparison(e);
       if (cond) {
         let a = this.int(e.left);
         let b = this.int(e.right);
-        let c = cond;
+        let c2 = cond;
         if ('imm' in a && !('imm' in b)) {
           [a, b] = [b, a];
-          c = swapCond[c];
+          c2 = swapCond[c2];
         }
         const left = 'reg' in a ? a.reg : this.intReg(e.left);
-        this.b.jcond(negateCond[c], left, b, target);
+        this.b.jcond(negateCond[c2], left, b, target);
         return;
       }
     }
@@ -444,6 +624,28 @@ class UnitLowerer implements Lowerer {
     this.b.jcond('jeq', v.reg, imm(0), target);
   }
 
+  /**
+   * String (and tuple) equality: both sides are written NUL-padded into stack buffers of the same size,
+   * then compared a word at a time.
+   */
+  private compareMemory(e: Binary, target: Label): void {
+    const size = Math.ceil(Math.max(storageSize(this.typeOf(e.left)), storageSize(this.typeOf(e.right))) / 8) * 8;
+    const a = this.b.frame.alloc(size);
+    const b = this.b.frame.alloc(size);
+    this.writeInto(e.left, 'fp', a, size);
+    this.writeInto(e.right, 'fp', b, size);
+    const differ = e.op === '==' ? target : this.b.label('differ');
+    for (let at = 0; at < size; at += 8) {
+      const x = this.b.load(8, 'fp', a + at);
+      const y = this.b.load(8, 'fp', b + at);
+      this.b.jcond('jne', x, reg(y), differ);
+    }
+    if (e.op === '!=') {
+      this.b.jmp(target);
+      this.b.place(differ);
+    }
+  }
+
   /** The jump condition of a comparison: signed unless an operand is an unsigned 64-bit integer. */
   private comparison(e: Binary): CondName | undefined {
     const pair = comparisons[e.op];
@@ -456,67 +658,105 @@ class UnitLowerer implements Lowerer {
 
   // ---------------------------------------------------------------------------------------- memory
 
+  /** Where a string or tuple value is in memory: its variable's slot, or a fresh slot written now. */
+  private materialize(e: Expr): { base: Base; off: number } {
+    if (e.kind === 'Var') {
+      const s = this.storage.get(this.ut.varOf.get(e)!);
+      if (s && 'slot' in s) return { base: 'fp', off: s.slot };
+    }
+    const size = storageSize(this.typeOf(e));
+    const slot = this.b.frame.alloc(size);
+    this.writeInto(e, 'fp', slot, size);
+    return { base: 'fp', off: slot };
+  }
+
+  private writeIntoUncached(e: Expr, base: Base, off: number, size: number): void {
+    const t = this.typeOf(e);
+    if (t.kind === 'int') {
+      this.b.store(8, base, off, this.int(e));
+      return;
+    }
+    switch (e.kind) {
+      case 'Str':
+        writeBytes(this.b, Buffer.from(e.value), base, off, size);
+        return;
+      case 'Ident': {
+        const v = this.cx.registry.variables.get(e.name)!;
+        if (!v.lowerInto) throw new Error(`builtin ${e.name} cannot be written to memory`);
+        v.lowerInto(this, base, off, size);
+        return;
+      }
+      case 'Var': {
+        const s = this.storage.get(this.ut.varOf.get(e)!);
+        if (!s || !('slot' in s)) throw new Error(`variable ${e.name} has no slot`);
+        copyMemory(this.b, { base: 'fp', off: s.slot }, { base, off }, Math.min(size, s.size), size);
+        return;
+      }
+      case 'Map': {
+        const value = this.mapValuePointer(e);
+        const done = this.b.label('memdone');
+        const found = this.b.label('memfound');
+        this.b.jcond('jne', value, imm(0), found);
+        zeroMemory(this.b, base, off, size);
+        this.b.jmp(done);
+        this.b.place(found);
+        const plan = this.mapPlan(e.name);
+        copyMemory(this.b, { base: value, off: 0 }, { base, off }, Math.min(size, plan.spec.valueSize), size);
+        this.b.place(done);
+        return;
+      }
+      case 'Tuple': {
+        if (t.kind !== 'tuple') throw new Error('tuple type expected');
+        // Padding between elements is zeroed: tuples are compared and hashed as raw bytes.
+        zeroMemory(this.b, base, off, size);
+        e.elems.forEach((x, i) => this.writeInto(x, base, off + t.offsets[i]!, storageSize(t.elems[i]!)));
+        return;
+      }
+      case 'Ternary': {
+        const otherwise = this.b.label('telse');
+        const done = this.b.label('tend');
+        this.branchUnless(e.cond, otherwise);
+        this.writeInto(e.then, base, off, size);
+        this.b.jmp(done);
+        this.b.place(otherwise);
+        this.writeInto(e.else, base, off, size);
+        this.b.place(done);
+        return;
+      }
+      case 'Field': {
+        const field = this.argsField(e);
+        if (field) {
+          // A char[N] in the tracepoint record: copy it out of the context.
+          const n = Math.min(size, field.size);
+          this.b.call(Helper.probe_read_kernel, [reg(this.pointer(base, off)), imm(n), reg(this.pointer(this.ctx(), field.offset))], false);
+          if (size > n) zeroMemory(this.b, base, off + n, size - n);
+          return;
+        }
+        const tuple = this.typeOf(e.object);
+        if (tuple.kind !== 'tuple') throw new Error('field of a non-tuple');
+        const at = this.materialize(e.object);
+        const i = Number(e.field);
+        copyMemory(this.b, { base: at.base, off: at.off + tuple.offsets[i]! }, { base, off }, Math.min(size, storageSize(tuple.elems[i]!)), size);
+        return;
+      }
+      case 'Call': {
+        const fn = this.cx.registry.functions.get(e.callee)!;
+        if (!fn.lowerInto) throw new Error(`function ${e.callee} cannot be written to memory`);
+        fn.lowerInto(e, this, base, off, size);
+        return;
+      }
+      default:
+        throw new Error(`cannot write ${e.kind} to memory`);
+    }
+  }
+
   private argsField(e: Expr): { offset: number; size: number; type: Type } | undefined {
     if (e.kind !== 'Field' || e.object.kind !== 'Ident' || e.object.name !== 'args') return undefined;
-    const rec = this.probe.args;
-    const f = rec?.fields.find((x) => x.name === e.field);
+    const f = this.probe.args?.fields.find((x) => x.name === e.field);
     if (!f) return undefined;
     const size = f.type.kind === 'string' ? f.type.size : f.type.kind === 'int' ? f.type.size : 8;
     return { offset: f.offset, size, type: f.type };
   }
-
-  private writeStringLiteral(value: string, base: Base, off: number, size: number): void {
-    const bytes = new Uint8Array(size + 8);
-    bytes.set(Buffer.from(value).subarray(0, size - 1));
-    const view = new DataView(bytes.buffer);
-    for (const [at, width] of alignedChunks(off, size)) {
-      if (width === 8) this.storeWord(base, off + at, view.getBigInt64(at, true));
-      else {
-        const v = width === 4 ? view.getInt32(at, true) : width === 2 ? view.getInt16(at, true) : view.getInt8(at);
-        this.b.store(width, base, off + at, imm(v));
-      }
-    }
-  }
-
-  private storeWord(base: Base, off: number, v: bigint): void {
-    if (v >= -(2n ** 31n) && v < 2n ** 31n) {
-      this.b.store(8, base, off, imm(Number(v)));
-      return;
-    }
-    const r = this.b.reg();
-    this.b.emit({ op: 'ldimm64', dst: r, value: v });
-    this.b.store(8, base, off, reg(r));
-  }
-
-  private zeroMemory(base: Base, off: number, size: number): void {
-    for (const [at, width] of alignedChunks(off, size)) this.b.store(width, base, off + at, imm(0));
-  }
-
-  /** Copy `n` bytes and zero the rest up to `size` (strings are NUL-padded). */
-  private copy(from: { base: Base; off: number }, to: { base: Base; off: number }, n: number, size: number): void {
-    const misaligned = (from.off - to.off) % 8 !== 0;
-    for (const [at, width] of alignedChunks(to.off, n, misaligned ? 1 : 8)) {
-      this.b.store(width, to.base, to.off + at, reg(this.b.load(width, from.base, from.off + at)));
-    }
-    if (size > n) this.zeroMemory(to.base, to.off + n, size - n);
-  }
-}
-
-/**
- * Split `size` bytes at offset `off` into naturally aligned accesses of at most `max` bytes (the
- * verifier rejects misaligned stack access): e.g. off -22, size 6 → 2 bytes at -22, 4 at -20.
- */
-function alignedChunks(off: number, size: number, max: 1 | 2 | 4 | 8 = 8): [at: number, width: 1 | 2 | 4 | 8][] {
-  const out: [number, 1 | 2 | 4 | 8][] = [];
-  let at = 0;
-  while (at < size) {
-    let width: 1 | 2 | 4 | 8 = max;
-    while (width > 1 && (((off + at) % width) + width) % width !== 0) width = (width / 2) as 1 | 2 | 4;
-    while (width > size - at) width = (width / 2) as 1 | 2 | 4;
-    out.push([at, width]);
-    at += width;
-  }
-  return out;
 }
 
 const comparisons: Partial<Record<Binary['op'], [unsigned: CondName, signed: CondName]>> = {
@@ -529,18 +769,4 @@ const swapCond: Record<CondName, CondName> = {
   jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge', jset: 'jset',
 };
 
-function fold(op: string, a: bigint, b: bigint): bigint | undefined {
-  switch (op) {
-    case '+': return a + b;
-    case '-': return a - b;
-    case '*': return a * b;
-    case '/': return b === 0n ? undefined : a / b;
-    case '%': return b === 0n ? undefined : a % b;
-    case '&': return a & b;
-    case '|': return a | b;
-    case '^': return a ^ b;
-    case '<<': return b < 0n || b > 63n ? undefined : BigInt.asIntN(64, a << b);
-    case '>>': return b < 0n || b > 63n ? undefined : a >> b;
-    default: return undefined;
-  }
-}
+export type { VarSite };

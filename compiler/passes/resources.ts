@@ -6,14 +6,16 @@ import type { Call, Expr, Stmt } from '../../grammar/ast.ts';
 import type { EventArg, FieldLayout, KeyLayout, MapSpec, PrintfEvent, ValueKind, ExitEvent } from '../../runtime/artifact.ts';
 import type { CompileContext } from '../context.ts';
 import type { EventArgPlan } from '../registry.ts';
-import type { Type } from '../types/types.ts';
+import { type Type, storageSize } from '../types/types.ts';
 import type { MapInfo, Typed, UnitTypes } from './typecheck.ts';
 
 export interface MapPlan {
   spec: MapSpec;
   info: MapInfo;
-  /** Offset of each key part in the key buffer. */
-  keyOffsets: number[];
+  /** Where each script-level key part goes in the key buffer. */
+  keyFields: { offset: number; size: number }[];
+  /** hist/lhist: where the bucket index (a u64 after the script's key parts) goes. */
+  bucketOffset?: number;
 }
 
 export interface EventPlan {
@@ -89,42 +91,72 @@ function kernelMapName(scriptName: string, used: Set<string>): string {
 
 function planMap(info: MapInfo, name: string, cx: CompileContext): MapPlan {
   const fields: FieldLayout[] = [];
-  const keyOffsets: number[] = [];
+  const keyFields: { offset: number; size: number }[] = [];
   let offset = 0;
   for (const k of info.keys) {
-    if (k.kind === 'int') {
-      offset = Math.ceil(offset / 8) * 8;
-      fields.push({ kind: 'int', offset, size: 8, signed: k.signed });
-      keyOffsets.push(offset);
-      offset += 8;
-    } else if (k.kind === 'string') {
-      fields.push({ kind: 'string', offset, size: k.size });
-      keyOffsets.push(offset);
-      offset += k.size;
-    }
+    const align = k.kind === 'string' ? 1 : 8;
+    offset = Math.ceil(offset / align) * align;
+    keyFields.push({ offset, size: storageSize(k) });
+    // A tuple key prints like several keys (`@[1, a]`), which is what bpftrace's keys are.
+    fields.push(...flatten(k, offset));
+    offset += storageSize(k);
+  }
+  const value = valueKind(info.value);
+  const isHist = value.kind === 'hist' || value.kind === 'lhist';
+  let bucketOffset: number | undefined;
+  if (isHist) {
+    offset = Math.ceil(offset / 8) * 8;
+    bucketOffset = offset;
+    fields.push({ kind: 'int', offset, size: 8, signed: false });
+    offset += 8;
   }
   // A scalar map (`@x`) has one dummy 8-byte key of zero. Keys are padded to 8 bytes and the padding
   // zeroed, because the kernel hashes raw key bytes.
-  const keySize = info.keys.length === 0 ? 8 : Math.ceil(offset / 8) * 8;
-  const value = valueKind(info.value);
+  const keySize = fields.length === 0 ? 8 : Math.ceil(offset / 8) * 8;
   const spec: MapSpec = {
     name,
     scriptName: info.name,
     type: info.value.kind === 'aggregation' ? 'percpu_hash' : 'hash',
     keySize,
-    valueSize: value.kind === 'string' ? value.size : 8,
+    valueSize: valueSize(value),
     maxEntries: cx.options.mapMaxEntries,
     value,
   };
-  if (info.keys.length > 0) spec.key = { fields } satisfies KeyLayout;
-  return { spec, info, keyOffsets };
+  if (fields.length > 0) spec.key = { fields } satisfies KeyLayout;
+  return { spec, info, keyFields, ...(bucketOffset === undefined ? {} : { bucketOffset }) };
+}
+
+function flatten(t: Type, offset: number): FieldLayout[] {
+  if (t.kind === 'int') return [{ kind: 'int', offset, size: 8, signed: t.signed }];
+  if (t.kind === 'string') return [{ kind: 'string', offset, size: t.size }];
+  if (t.kind === 'tuple') return t.elems.flatMap((e, i) => flatten(e, offset + t.offsets[i]!));
+  throw new Error(`no layout for ${t.kind}`);
+}
+
+function valueSize(v: ValueKind): number {
+  switch (v.kind) {
+    case 'string': return v.size;
+    case 'tuple': return v.size;
+    case 'min': case 'max': case 'avg': case 'stats': return 16;
+    default: return 8;
+  }
 }
 
 function valueKind(t: Type): ValueKind {
   switch (t.kind) {
-    case 'aggregation': return t.agg === 'count' ? { kind: 'count' } : { kind: 'sum', signed: t.signed };
+    case 'aggregation':
+      switch (t.agg) {
+        case 'count': return { kind: 'count' };
+        case 'hist': return { kind: 'hist', k: t.hist?.kind === 'hist' ? t.hist.k : 0 };
+        case 'lhist': {
+          const h = t.hist?.kind === 'lhist' ? t.hist : { min: 0, max: 0, step: 1 };
+          return { kind: 'lhist', min: h.min, max: h.max, step: h.step };
+        }
+        default: return { kind: t.agg, signed: t.signed };
+      }
     case 'string': return { kind: 'string', size: t.size };
     case 'int': return { kind: 'int', size: 8, signed: t.signed };
+    case 'tuple': return { kind: 'tuple', size: t.size, fields: flatten(t, 0) };
     default: throw new Error(`no map value kind for ${t.kind}`);
   }
 }
@@ -137,8 +169,7 @@ function planPrintf(id: number, args: Expr[], types: Map<Expr, Type>): EventPlan
       plans.push({ expr, constant: true });
       continue;
     }
-    const t = types.get(expr)!;
-    const size = t.kind === 'string' ? t.size : 8;
+    const size = storageSize(types.get(expr)!);
     plans.push({ expr, offset, size });
     offset += Math.ceil(size / 8) * 8;
   }

@@ -1,15 +1,19 @@
-// Type checking: the type of every expression in every probe unit, the key and value types of every
+// Type checking: the type of every expression in every probe unit, the variable each `$name` refers
+// to (block-scoped with `let`, probe-scoped otherwise, as in bpftrace), the key and value types of every
 // map (unified across the whole script), and the errors a user should see before anything is loaded.
 // Maps may be read in one probe and written in another, so the script is walked twice: the first walk
 // only learns map types from assignments, the second checks everything.
 
-import type { AssignStmt, Call, Expr, MapRef, Stmt } from '../../grammar/ast.ts';
+import type {
+  AssignStmt, Call, Expr, ForRangeStmt, IncDec, LetStmt, MapRef, Stmt, TypeExpr, VarRef,
+} from '../../grammar/ast.ts';
 import { type Diagnostic, error } from '../../grammar/diagnostics.ts';
 import type { Span } from '../../grammar/source.ts';
 import type { CompileContext } from '../context.ts';
 import type { Checker, ConcreteProbe } from '../registry.ts';
 import { didYouMean } from '../suggest.ts';
-import { type Type, arithmeticResult, s64, typeName, u64 } from '../types/types.ts';
+import { INT_TYPES, type Type, arithmeticResult, s64, tupleOf, typeName, u64 } from '../types/types.ts';
+import { constantValue } from './constants.ts';
 import type { ProbeUnit } from './resolve.ts';
 
 export interface MapInfo {
@@ -20,11 +24,22 @@ export interface MapInfo {
   span: Span;
 }
 
+/** One scratch variable. Several `$x` in one probe may be different variables (block scopes). */
+export interface VarInfo {
+  name: string;
+  id: number;
+  type: Type | undefined;
+  span: Span;
+}
+
+export type VarSite = VarRef | LetStmt | ForRangeStmt;
+
 export interface UnitTypes {
   unit: ProbeUnit;
   types: Map<Expr, Type>;
-  /** Scratch variable types, per probe. */
-  vars: Map<string, Type>;
+  /** The variable each `$name` use, `let` and `for` refers to. */
+  varOf: Map<VarSite, VarInfo>;
+  vars: VarInfo[];
 }
 
 export interface Typed {
@@ -40,21 +55,25 @@ export function typecheck(units: ProbeUnit[], cx: CompileContext): Typed {
   for (const unit of units) {
     const checker = new UnitChecker(unit, cx, maps, cx.diagnostics);
     checker.check();
-    result.push({ unit, types: checker.types, vars: checker.vars });
+    result.push({ unit, types: checker.types, varOf: checker.varOf, vars: checker.vars });
   }
   return { units: result, maps };
 }
 
 const ERROR: Type = { kind: 'void' };
+const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', '&&', '||']);
 
 class UnitChecker implements Checker {
   readonly types = new Map<Expr, Type>();
-  readonly vars = new Map<string, Type>();
+  readonly varOf = new Map<VarSite, VarInfo>();
+  readonly vars: VarInfo[] = [];
   readonly probe: ConcreteProbe;
+  private readonly scopes: Map<string, VarInfo>[] = [new Map()];
+  private loopDepth = 0;
 
   constructor(
     private readonly unit: ProbeUnit,
-    private readonly cx: CompileContext,
+    readonly cx: CompileContext,
     private readonly maps: Map<string, MapInfo>,
     private readonly diagnostics: Diagnostic[],
   ) {
@@ -71,10 +90,22 @@ class UnitChecker implements Checker {
     return this.types.get(e) ?? ERROR;
   }
 
+  constantOf(e: Expr): bigint | undefined {
+    return constantValue(e, this.cx.options.positional, (x) => this.typeOf(x));
+  }
+
   check(): void {
     const { filter, body } = this.unit.block;
     if (filter) this.expectInt(filter, 'a filter');
     this.statements(body);
+  }
+
+  // ------------------------------------------------------------------------------------ statements
+
+  private block(stmts: Stmt[]): void {
+    this.scopes.push(new Map());
+    this.statements(stmts);
+    this.scopes.pop();
   }
 
   private statements(stmts: Stmt[]): void {
@@ -85,7 +116,10 @@ class UnitChecker implements Checker {
     switch (s.kind) {
       case 'Assign':
         this.assign(s);
-        break;
+        return;
+      case 'Let':
+        this.letStmt(s);
+        return;
       case 'ExprStmt': {
         const e = s.expr;
         if (e.kind === 'Call') {
@@ -98,47 +132,159 @@ class UnitChecker implements Checker {
         } else {
           this.expr(e);
         }
-        break;
+        return;
       }
       case 'If':
         this.expectInt(s.cond, 'an `if` condition');
-        this.statements(s.then);
-        if (s.else) this.statements(s.else);
-        break;
+        this.block(s.then);
+        if (s.else) this.block(s.else);
+        return;
+      case 'While':
+        this.expectInt(s.cond, 'a `while` condition');
+        this.loop(s.body);
+        return;
+      case 'ForRange': {
+        this.expectInt(s.from, 'a range start');
+        this.expectInt(s.to, 'a range end');
+        this.scopes.push(new Map());
+        const v = this.declare(s.var, s64, s.span);
+        this.varOf.set(s, v);
+        this.loop(s.body);
+        this.scopes.pop();
+        return;
+      }
+      case 'ForMap':
+        this.error('`for ($kv : @map)` is not supported yet', s.span, 'print the map with print(@map) instead');
+        return;
+      case 'Unroll': {
+        this.expectInt(s.count, 'an unroll count');
+        const n = this.constantOf(s.count);
+        if (n === undefined || n < 1n || n > 100n) {
+          this.error('`unroll` needs a constant count from 1 to 100', s.count.span);
+        }
+        this.block(s.body);
+        return;
+      }
+      case 'Jump':
+        if (s.jump !== 'return' && this.loopDepth === 0) this.error(`\`${s.jump}\` outside a loop`, s.span);
+        return;
+      case 'Block':
+        this.block(s.body);
+        return;
     }
+  }
+
+  private loop(body: Stmt[]): void {
+    this.loopDepth++;
+    this.block(body);
+    this.loopDepth--;
+  }
+
+  private letStmt(s: LetStmt): void {
+    const current = this.scopes[this.scopes.length - 1]!;
+    if (current.has(s.name)) {
+      this.error(`\`${s.name}\` is already declared in this block`, s.span);
+      return;
+    }
+    let type: Type | undefined;
+    if (s.type) type = this.typeFromExpr(s.type);
+    if (s.value) {
+      const value = this.storable(this.expr(s.value), s.value);
+      if (value === ERROR) return;
+      if (type && !this.assignable(type, value)) {
+        this.error(`\`${s.name}\` is declared ${typeName(type)}; cannot assign ${typeName(value)}`, s.value.span);
+        return;
+      }
+      type ??= value;
+    }
+    const v = this.declare(s.name, type, s.span);
+    this.varOf.set(s, v);
+  }
+
+  private declare(name: string, type: Type | undefined, span: Span, scope = this.scopes[this.scopes.length - 1]!): VarInfo {
+    const v: VarInfo = { name, id: this.vars.length, type: type && { ...type }, span };
+    this.vars.push(v);
+    scope.set(name, v);
+    return v;
+  }
+
+  private lookupVar(name: string): VarInfo | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const v = this.scopes[i]!.get(name);
+      if (v) return v;
+    }
+    return undefined;
   }
 
   private assign(s: AssignStmt): void {
     const value = s.value;
     let type: Type;
     if (value.kind === 'Call' && this.cx.registry.functions.get(value.callee)?.role === 'aggregation') {
-      if (s.target.kind === 'Var') {
-        this.error(`\`${value.callee}()\` is an aggregation and can only be assigned to a map`, value.span,
-          `write \`@${s.target.name.replace(/^\$/, '')} = ${value.callee}(...)\``);
+      if (s.target.kind === 'Var' || s.op) {
+        this.error(`\`${value.callee}()\` is an aggregation and can only be assigned to a map with \`=\``, value.span,
+          `write \`@${s.target.name.replace(/^[$@]/, '')} = ${value.callee}(...)\``);
         return;
       }
       type = this.call(value, false);
     } else {
-      type = this.expr(value);
-      if (type.kind === 'int') type = type.signed ? s64 : u64;
+      type = this.storable(this.expr(value), value);
     }
     if (type === ERROR) return;
-    if (type.kind === 'void' || type.kind === 'record') {
-      this.error(`cannot store a value of type ${typeName(type)}`, value.span);
+    if (s.op) {
+      // `x op= e` is `x = x op e`: both sides integers. A map not assigned before starts at 0.
+      if (s.target.kind === 'Map' && !this.maps.has(s.target.name)) this.mapAssign(s.target, s64, s.span);
+      const current = this.expr(s.target);
+      if (current === ERROR) return;
+      if (current.kind !== 'int' || type.kind !== 'int') {
+        this.error(`\`${s.op}=\` needs integers, not ${typeName(current)} and ${typeName(type)}`, s.span);
+        return;
+      }
       return;
     }
     if (s.target.kind === 'Var') {
-      const previous = this.vars.get(s.target.name);
-      if (previous && previous.kind !== type.kind) {
-        this.error(`\`${s.target.name}\` holds ${typeName(previous)}; cannot assign ${typeName(type)}`, value.span);
-        return;
-      }
-      if (previous?.kind === 'string' && type.kind === 'string' && type.size > previous.size) previous.size = type.size;
-      this.vars.set(s.target.name, previous ?? { ...type });
-      this.types.set(s.target, this.vars.get(s.target.name)!);
+      this.assignVar(s.target, type, value.span);
       return;
     }
     this.mapAssign(s.target, type, value.span);
+  }
+
+  private assignVar(target: VarRef, type: Type, valueSpan: Span): void {
+    // Assigning an undeclared variable declares it for the whole probe (bpftrace's rule).
+    const v = this.lookupVar(target.name) ?? this.declare(target.name, undefined, target.span, this.scopes[0]);
+    this.varOf.set(target, v);
+    if (!v.type) v.type = { ...type };
+    else if (!this.assignable(v.type, type)) {
+      this.error(`\`${target.name}\` holds ${typeName(v.type)}; cannot assign ${typeName(type)}`, valueSpan);
+      return;
+    } else this.widen(v.type, type);
+    this.types.set(target, v.type);
+  }
+
+  /** Integers fit integers; strings fit strings (the variable grows to the longest); tuples element-wise. */
+  private assignable(to: Type, from: Type): boolean {
+    if (to.kind === 'tuple' && from.kind === 'tuple') {
+      return to.elems.length === from.elems.length && to.elems.every((t, i) => this.assignable(t, from.elems[i]!));
+    }
+    return to.kind === from.kind;
+  }
+
+  private widen(to: Type, from: Type): void {
+    if (to.kind === 'string' && from.kind === 'string' && from.size > to.size) to.size = from.size;
+    if (to.kind === 'tuple' && from.kind === 'tuple') {
+      to.elems.forEach((t, i) => this.widen(t, from.elems[i]!));
+      Object.assign(to, tupleOf(to.elems));
+    }
+  }
+
+  /** What a value becomes when stored: integers widen to 64 bits (sign kept). */
+  private storable(t: Type, e: Expr): Type {
+    if (t === ERROR) return ERROR;
+    if (t.kind === 'int') return t.signed ? s64 : u64;
+    if (t.kind === 'void' || t.kind === 'record' || t.kind === 'aggregation') {
+      this.error(`cannot store a value of type ${typeName(t)}`, e.span);
+      return ERROR;
+    }
+    return t;
   }
 
   private mapAssign(target: MapRef, value: Type, valueSpan: Span): void {
@@ -146,28 +292,30 @@ class UnitChecker implements Checker {
     if (keys.includes(ERROR)) return;
     const info = this.maps.get(target.name);
     if (!info) {
-      this.maps.set(target.name, { name: target.name, keys, value: { ...value }, span: target.span });
+      this.maps.set(target.name, { name: target.name, keys, value: structuredClone(value), span: target.span });
     } else {
       if (!this.sameValue(info.value, value)) {
         this.error(`\`${target.name}\` was assigned ${typeName(info.value)} before; cannot assign ${typeName(value)} here`, valueSpan,
           'a map holds one type of value; use another map name');
         return;
       }
-      if (info.value.kind === 'string' && value.kind === 'string' && value.size > info.value.size) info.value.size = value.size;
+      this.widen(info.value, value);
       this.unifyKeys(target, info, keys);
     }
     this.types.set(target, this.maps.get(target.name)!.value);
   }
 
   private sameValue(a: Type, b: Type): boolean {
-    if (a.kind === 'aggregation' && b.kind === 'aggregation') return a.agg === b.agg;
-    return a.kind === b.kind;
+    if (a.kind === 'aggregation' && b.kind === 'aggregation') {
+      return a.agg === b.agg && JSON.stringify(a.hist) === JSON.stringify(b.hist);
+    }
+    return this.assignable(a, b);
   }
 
   private keyPart(k: Expr): Type {
     const t = this.expr(k);
     if (t.kind === 'int') return t.signed ? s64 : u64;
-    if (t.kind === 'string') return { ...t };
+    if (t.kind === 'string' || t.kind === 'tuple') return structuredClone(t);
     if (t !== ERROR) this.error(`a map key cannot be ${typeName(t)}`, k.span);
     return ERROR;
   }
@@ -182,11 +330,11 @@ class UnitChecker implements Checker {
     for (let i = 0; i < keys.length; i++) {
       const have = info.keys[i]!;
       const got = keys[i]!;
-      if (have.kind !== got.kind) {
+      if (!this.assignable(have, got)) {
         this.error(`key ${i + 1} of \`${target.name}\` is ${typeName(have)} elsewhere, ${typeName(got)} here`, target.keys[i]!.span);
         return false;
       }
-      if (have.kind === 'string' && got.kind === 'string' && got.size > have.size) have.size = got.size;
+      this.widen(have, got);
     }
     return true;
   }
@@ -196,7 +344,25 @@ class UnitChecker implements Checker {
     if (t !== ERROR && t.kind !== 'int') this.error(`${what} must be an integer, not ${typeName(t)}`, e.span);
   }
 
-  private expr(e: Expr): Type {
+  typeFromExpr(t: TypeExpr): Type | undefined {
+    if (t.pointer > 0 || t.name.startsWith('struct ') || t.name.startsWith('union ')) {
+      this.error(`\`${t.name}${'*'.repeat(t.pointer)}\` needs kernel type information, which is not supported yet`, t.span);
+      return undefined;
+    }
+    if (t.name === 'string' || (t.arrayLen !== undefined && t.name === 'char')) {
+      return { kind: 'string', size: t.arrayLen ?? this.cx.options.maxStrlen };
+    }
+    const int = INT_TYPES[t.name];
+    if (!int || t.arrayLen !== undefined) {
+      this.error(`unknown type \`${t.name}\``, t.span, didYouMean(t.name, Object.keys(INT_TYPES)));
+      return undefined;
+    }
+    return int;
+  }
+
+  // ----------------------------------------------------------------------------------- expressions
+
+  expr(e: Expr): Type {
     const t = this.exprUncached(e);
     this.types.set(e, t);
     return t;
@@ -206,8 +372,24 @@ class UnitChecker implements Checker {
     switch (e.kind) {
       case 'Int':
         return s64;
+      case 'Bool':
+        return { kind: 'int', size: 1, signed: false };
       case 'Str':
         return { kind: 'string', size: Buffer.byteLength(e.value) + 1 };
+      case 'Positional': {
+        if (e.count) return s64;
+        const arg = this.cx.options.positional[e.index - 1];
+        if (arg === undefined) {
+          this.error(`\`$${e.index}\` is not given: the script has ${this.cx.options.positional.length} positional parameter(s)`, e.span,
+            'pass them after the script: tsbt script.bt 1 two');
+          return ERROR;
+        }
+        if (!/^-?(0x[0-9a-fA-F]+|\d+)$/.test(arg)) {
+          this.error(`\`$${e.index}\` is "${arg}", not a number`, e.span, `use str($${e.index}) for a string parameter`);
+          return ERROR;
+        }
+        return s64;
+      }
       case 'Ident': {
         const v = this.cx.registry.variables.get(e.name);
         if (!v) {
@@ -227,28 +409,16 @@ class UnitChecker implements Checker {
         return t;
       }
       case 'Var': {
-        const t = this.vars.get(e.name);
-        if (!t) {
+        const v = this.lookupVar(e.name);
+        if (!v || !v.type) {
           this.error(`\`${e.name}\` is used before it is assigned`, e.span, `assign it first: \`${e.name} = ...;\``);
           return ERROR;
         }
-        return t;
+        this.varOf.set(e, v);
+        return v.type;
       }
-      case 'Map': {
-        const info = this.maps.get(e.name);
-        const keys = e.keys.map((k) => this.keyPart(k));
-        if (!info) {
-          this.error(`\`${e.name}\` is read but never assigned`, e.span, didYouMean(e.name, this.maps.keys()));
-          return ERROR;
-        }
-        if (keys.includes(ERROR) || !this.unifyKeys(e, info, keys)) return ERROR;
-        if (info.value.kind === 'aggregation') {
-          this.error(`\`${e.name}\` holds a ${info.value.agg}() aggregation, which is kept per CPU and can only be printed`, e.span,
-            `for a value you can read in a probe, keep a plain counter: \`${e.name} = ${e.name} + 1\``);
-          return ERROR;
-        }
-        return info.value;
-      }
+      case 'Map':
+        return this.mapRead(e);
       case 'Call':
         return this.call(e, false);
       case 'Unary': {
@@ -264,17 +434,66 @@ class UnitChecker implements Checker {
         const l = this.expr(e.left);
         const r = this.expr(e.right);
         if (l === ERROR || r === ERROR) return ERROR;
-        if (l.kind === 'int' && r.kind === 'int') {
-          if (['==', '!=', '<', '<=', '>', '>=', '&&', '||'].includes(e.op)) return s64;
-          return arithmeticResult(l, r);
-        }
+        if (l.kind === 'int' && r.kind === 'int') return COMPARISONS.has(e.op) ? s64 : arithmeticResult(l, r);
+        if (l.kind === 'string' && r.kind === 'string' && (e.op === '==' || e.op === '!=')) return s64;
         this.error(`\`${e.op}\` cannot combine ${typeName(l)} and ${typeName(r)}`, e.opSpan,
-          l.kind === 'string' || r.kind === 'string' ? 'strings cannot be used in arithmetic' : undefined);
+          l.kind === 'string' || r.kind === 'string' ? 'strings can only be compared with == and !=' : undefined);
         return ERROR;
       }
+      case 'Ternary': {
+        this.expectInt(e.cond, 'a condition');
+        const a = this.expr(e.then);
+        const b = this.expr(e.else);
+        if (a === ERROR || b === ERROR) return ERROR;
+        if (a.kind === 'int' && b.kind === 'int') return arithmeticResult(a, b);
+        if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };
+        if (a.kind === 'tuple' && b.kind === 'tuple' && this.assignable(a, b)) {
+          const t = structuredClone(a);
+          this.widen(t, b);
+          return t;
+        }
+        this.error(`the two branches have different types: ${typeName(a)} and ${typeName(b)}`, e.span);
+        return ERROR;
+      }
+      case 'Cast': {
+        const from = this.expr(e.expr);
+        const to = this.typeFromExpr(e.type);
+        if (from === ERROR || !to) return ERROR;
+        if (to.kind !== 'int' || from.kind !== 'int') {
+          this.error(`cannot cast ${typeName(from)} to ${typeName(to)}`, e.span, 'casts convert between integer types');
+          return ERROR;
+        }
+        return to;
+      }
+      case 'Tuple': {
+        const elems = e.elems.map((x) => this.storable(this.expr(x), x));
+        if (elems.includes(ERROR)) return ERROR;
+        return tupleOf(elems);
+      }
+      case 'IncDec':
+        return this.incDec(e);
+      case 'Sizeof': {
+        if (e.type) return this.typeFromExpr(e.type) ? u64 : ERROR;
+        const t = this.expr(e.expr!);
+        return t === ERROR ? ERROR : u64;
+      }
+      case 'Offsetof':
+        this.error('`offsetof` needs kernel type information, which is not supported yet', e.span);
+        return ERROR;
+      case 'Index':
+        this.error('indexing arrays and pointers is not supported yet', e.span);
+        return ERROR;
       case 'Field': {
         const t = this.expr(e.object);
         if (t === ERROR) return ERROR;
+        if (t.kind === 'tuple') {
+          const i = /^\d+$/.test(e.field) ? Number(e.field) : -1;
+          if (i < 0 || i >= t.elems.length) {
+            this.error(`a ${t.elems.length}-tuple has no element \`${e.field}\``, e.fieldSpan, `use .0 to .${t.elems.length - 1}`);
+            return ERROR;
+          }
+          return t.elems[i]!;
+        }
         if (t.kind !== 'record') {
           this.error(`${typeName(t)} has no fields`, e.fieldSpan);
           return ERROR;
@@ -290,6 +509,43 @@ class UnitChecker implements Checker {
     }
   }
 
+  private mapRead(e: MapRef): Type {
+    const info = this.maps.get(e.name);
+    const keys = e.keys.map((k) => this.keyPart(k));
+    if (!info) {
+      this.error(`\`${e.name}\` is read but never assigned`, e.span, didYouMean(e.name, this.maps.keys()));
+      return ERROR;
+    }
+    if (keys.includes(ERROR) || !this.unifyKeys(e, info, keys)) return ERROR;
+    if (info.value.kind === 'aggregation') {
+      this.error(`\`${e.name}\` holds a ${info.value.agg}() aggregation, which is kept per CPU and can only be printed`, e.span,
+        `for a value you can read in a probe, keep a plain counter: \`${e.name}++\``);
+      return ERROR;
+    }
+    return info.value;
+  }
+
+  private incDec(e: IncDec): Type {
+    if (e.target.kind === 'Var') {
+      const v = this.lookupVar(e.target.name);
+      if (!v) {
+        // `$i++` on a new variable starts it at 0, like a map.
+        const created = this.declare(e.target.name, s64, e.target.span, this.scopes[0]);
+        this.varOf.set(e.target, created);
+        this.types.set(e.target, s64);
+        return s64;
+      }
+      const t = this.expr(e.target);
+      if (t !== ERROR && t.kind !== 'int') this.error(`\`${e.op}\` needs an integer variable`, e.span);
+      return t.kind === 'int' ? t : ERROR;
+    }
+    // `@x++` on a map not assigned elsewhere makes it an integer map.
+    if (!this.maps.has(e.target.name)) this.mapAssign(e.target, s64, e.span);
+    const t = this.expr(e.target);
+    if (t !== ERROR && t.kind !== 'int') this.error(`\`${e.op}\` needs an integer map value`, e.span);
+    return t.kind === 'int' ? t : ERROR;
+  }
+
   private call(e: Call, asStatement: boolean): Type {
     const fn = this.cx.registry.functions.get(e.callee);
     if (!fn) {
@@ -302,9 +558,23 @@ class UnitChecker implements Checker {
       this.error(`\`${e.callee}()\` is a statement and has no value`, e.span);
       return ERROR;
     }
-    for (const a of e.args) this.expr(a);
-    if (e.args.some((a) => this.typeOf(a) === ERROR)) return ERROR;
-    const t = fn.check(e, this);
-    return t;
+    // Some functions take maps as such (`clear(@m)`, `delete(@m[k])`): they check their own arguments.
+    if (!fn.rawArgs) {
+      for (const a of e.args) this.expr(a);
+      if (e.args.some((a) => this.typeOf(a) === ERROR)) return ERROR;
+    }
+    return fn.check(e, this);
+  }
+
+  /** For functions with raw arguments: type a map reference's keys without reading the map's value. */
+  mapKeys(m: MapRef): MapInfo | undefined {
+    const info = this.maps.get(m.name);
+    if (!info) {
+      this.error(`\`${m.name}\` is never assigned`, m.span, didYouMean(m.name, this.maps.keys()));
+      return undefined;
+    }
+    const keys = m.keys.map((k) => this.keyPart(k));
+    if (keys.includes(ERROR) || (m.keys.length > 0 && !this.unifyKeys(m, info, keys))) return undefined;
+    return info;
   }
 }

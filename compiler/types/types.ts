@@ -9,10 +9,15 @@ export type Type =
   | { kind: 'string'; size: number }
   /** A tracepoint's `args`: a record whose fields are read from the probe context. */
   | { kind: 'record'; name: string; fields: RecordField[] }
-  | { kind: 'aggregation'; agg: AggregationKind; signed: boolean }
+  | { kind: 'aggregation'; agg: AggregationKind; signed: boolean; hist?: HistShape }
+  /** A tuple, laid out like a C struct: each element at its offset. */
+  | { kind: 'tuple'; elems: Type[]; offsets: number[]; size: number }
   | { kind: 'void' };
 
-export type AggregationKind = 'count' | 'sum';
+export type AggregationKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist';
+
+/** The bucket layout of hist()/lhist(), fixed by the first call's constant arguments. */
+export type HistShape = { kind: 'hist'; k: number } | { kind: 'lhist'; min: number; max: number; step: number };
 
 export interface RecordField {
   name: string;
@@ -25,7 +30,7 @@ export const s64: Type = { kind: 'int', size: 8, signed: true };
 export const u32: Type = { kind: 'int', size: 4, signed: false };
 export const voidType: Type = { kind: 'void' };
 
-export function int(size: IntSize, signed: boolean): Type {
+export function int(size: IntSize, signed: boolean): Type & { kind: 'int' } {
   return { kind: 'int', size, signed };
 }
 
@@ -39,6 +44,7 @@ export function typeName(t: Type): string {
     case 'string': return `string[${t.size}]`;
     case 'record': return t.name;
     case 'aggregation': return `${t.agg}()`;
+    case 'tuple': return `(${t.elems.map(typeName).join(', ')})`;
     case 'void': return 'void';
   }
 }
@@ -51,6 +57,42 @@ export function arithmeticResult(a: Type & { kind: 'int' }, b: Type & { kind: 'i
   const unsigned = (!a.signed && a.size === 8) || (!b.signed && b.size === 8);
   return { kind: 'int', size: 8, signed: !unsigned };
 }
+
+/** Bytes a value of this type takes in memory (integers: 8, as they are stored in maps and records). */
+export function storageSize(t: Type): number {
+  switch (t.kind) {
+    case 'int': return 8;
+    case 'string': return t.size;
+    case 'tuple': return t.size;
+    default: return 8;
+  }
+}
+
+/** A tuple type with C layout: integers 8-aligned, strings byte-aligned, total padded to 8. */
+export function tupleOf(elems: Type[]): Type & { kind: 'tuple' } {
+  const offsets: number[] = [];
+  let at = 0;
+  for (const e of elems) {
+    const align = e.kind === 'string' ? 1 : 8;
+    at = Math.ceil(at / align) * align;
+    offsets.push(at);
+    at += storageSize(e);
+  }
+  return { kind: 'tuple', elems, offsets, size: Math.ceil(at / 8) * 8 };
+}
+
+/** Integer type names of the language and their C aliases. */
+export const INT_TYPES: Record<string, Type & { kind: 'int' }> = Object.fromEntries([
+  ...([1, 2, 4, 8] as const).flatMap((size) => [
+    [`int${size * 8}`, int(size, true)], [`uint${size * 8}`, int(size, false)],
+    [`s${size * 8}`, int(size, true)], [`u${size * 8}`, int(size, false)],
+    [`__s${size * 8}`, int(size, true)], [`__u${size * 8}`, int(size, false)],
+  ]),
+  ['bool', int(1, false)], ['char', int(1, true)], ['unsigned char', int(1, false)], ['short', int(2, true)],
+  ['unsigned short', int(2, false)], ['int', int(4, true)], ['unsigned int', int(4, false)], ['unsigned', int(4, false)],
+  ['long', int(8, true)], ['unsigned long', int(8, false)], ['long long', int(8, true)],
+  ['unsigned long long', int(8, false)], ['size_t', int(8, false)], ['pid_t', int(4, true)],
+]) as Record<string, Type & { kind: 'int' }>;
 
 export function sameType(a: Type, b: Type): boolean {
   if (a.kind !== b.kind) return false;
