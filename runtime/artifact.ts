@@ -114,7 +114,7 @@ export type AttachSpec =
   | { kind: 'kprobe'; func: string; offset: number; retprobe: boolean }
   | { kind: 'uprobe'; path: string; offset: number; retprobe: boolean };
 
-export type EventSpec = PrintfEvent | ExitEvent;
+export type EventSpec = PrintfEvent | ExitEvent | MapActionEvent | PrintValueEvent | TimeEvent | CommandEvent;
 
 /** Every event record starts with a u64 event id; its fields follow at the offsets given. */
 export interface PrintfEvent {
@@ -131,13 +131,59 @@ export interface ExitEvent {
   kind: 'exit';
   id: number;
   size: number;
+  /** The exit status, `exit(code)`; absent means 0. */
+  code?: EventArg;
+}
+
+/**
+ * Work done in user space on a whole map, asked for by a probe: `print(@m, top, div)` prints it now,
+ * `clear(@m)` deletes every entry, `zero(@m)` sets every value to zero (bpftrace does the same).
+ */
+export interface MapActionEvent {
+  kind: 'printMap' | 'clearMap' | 'zeroMap';
+  id: number;
+  size: number;
+  /** Kernel map name (MapSpec.name). */
+  map: string;
+  /** printMap: show only the `top` largest entries (0: all) and divide values by `div` (1: as is). */
+  top?: number;
+  div?: number;
+}
+
+/** `print(value)`: one value, printed on its own line as bpftrace prints it. */
+export interface PrintValueEvent {
+  kind: 'printValue';
+  id: number;
+  size: number;
+  value: EventArg;
+}
+
+/** `time(fmt)`: the current local time in strftime format, taken in user space when the event arrives. */
+export interface TimeEvent {
+  kind: 'time';
+  id: number;
+  size: number;
+  format: string;
+}
+
+/** `cat(fmt, ...)` prints a file's contents; `system(fmt, ...)` runs a command (--unsafe only). */
+export interface CommandEvent {
+  kind: 'cat' | 'system';
+  id: number;
+  size: number;
+  format: string;
+  args: EventArg[];
 }
 
 /** An argument is either read from the record or known at compile time (string literals, constants). */
 export type EventArg =
   | FieldLayout
   | { kind: 'const'; value: string }
-  | { kind: 'constInt'; value: string };
+  | { kind: 'constInt'; value: string }
+  /** A tuple value in the record, printed `(1, abc)`. */
+  | { kind: 'tuple'; offset: number; size: number; fields: FieldLayout[] }
+  /** `strftime(fmt, ns)`: nanoseconds since boot in the record, formatted as local time in user space. */
+  | { kind: 'strftime'; offset: number; format: string };
 
 export function mapByName(artifact: Artifact, name: string): MapSpec {
   const map = artifact.maps.find((m) => m.name === name);
