@@ -2,6 +2,7 @@
 // the compiler defines the interface and the runtime must not import the compiler.
 
 import type { KernelInfo, TracepointField } from '../compiler/kernel-info.ts';
+import { onlineCpus } from '../runtime/kernel/cpus.ts';
 import { systemTracefs } from '../runtime/kernel/tracefs.ts';
 import { realSys } from '../runtime/sys/index.ts';
 
@@ -41,6 +42,7 @@ export function hostKernelInfo(): KernelInfo {
       }
       return cache.get(key);
     },
+    onlineCpuCount: () => onlineCpus().length,
     listTracepoints(categoryGlob, eventGlob) {
       try {
         return tracefs().list(categoryGlob, eventGlob);

@@ -89,7 +89,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   session = await run(result.artifact, {
-    onPrintf: (e) => out.write(e.text),
+    onOutput: (text) => out.write(text),
     onAttached: (n) => { if (!args.q) stderr(`Attached ${n} probe${n === 1 ? '' : 's'}\n`); },
   });
   if (stopRequested) void session.stop();
@@ -98,7 +98,7 @@ async function main(): Promise<number> {
   process.off('SIGTERM', stop);
   out.write(renderExitMaps(end.maps));
   if (end.lostEvents > 0) stderr(`Lost ${end.lostEvents} events\n`);
-  return 0;
+  return end.exitCode;
 }
 
 main().then(

@@ -16,6 +16,8 @@ export interface KernelInfo {
   tracingUnavailable(): string | undefined;
   /** Fields of `<category>:<event>`, or undefined when there is no such tracepoint. */
   tracepointFields(category: string, event: string): TracepointField[] | undefined;
+  /** How many CPUs are online (`ncpus`). */
+  onlineCpuCount(): number;
   /** Every `category:event` matching the globs (`*` and `?`). */
   listTracepoints(categoryGlob: string, eventGlob: string): { category: string; event: string }[];
 }
@@ -24,5 +26,6 @@ export interface KernelInfo {
 export const noKernelInfo: KernelInfo = {
   tracingUnavailable: () => 'no kernel information was given to the compiler',
   tracepointFields: () => undefined,
+  onlineCpuCount: () => 1,
   listTracepoints: () => [],
 };

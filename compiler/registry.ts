@@ -5,7 +5,7 @@
 import type { Call, Expr, MapRef, ProbeSpec } from '../grammar/ast.ts';
 import type { Diagnostic } from '../grammar/diagnostics.ts';
 import type { Span } from '../grammar/source.ts';
-import type { AttachSpec, MapSpec, ProgramType } from '../runtime/artifact.ts';
+import type { AttachSpec, EventArg, EventSpec, MapSpec, ProgramType } from '../runtime/artifact.ts';
 import type { Base, Operand, VReg } from './ir/ir.ts';
 import type { IrBuilder } from './ir/builder.ts';
 import type { KernelInfo } from './kernel-info.ts';
@@ -24,6 +24,8 @@ export interface ConcreteProbe {
   attach: AttachSpec;
   /** The type of `args` in this probe, if it has any. */
   args?: Type & { kind: 'record' };
+  /** Pointers in this probe's arguments point to user memory (syscall tracepoints, uprobes): str() reads user memory. */
+  userPointers?: boolean;
 }
 
 export interface ProbeProvider {
@@ -46,6 +48,8 @@ export interface Checker {
   typeOf(e: Expr): Type;
   /** The value of a compile-time constant expression, if it is one. */
   constantOf(e: Expr): bigint | undefined;
+  /** Positional parameter `$index` (1-based) as given on the command line. */
+  positional(index: number): string | undefined;
   /** For functions with `rawArgs`: check and type an expression. */
   expr(e: Expr): Type;
   /** For functions with `rawArgs`: a map reference (`@m` or `@m[k]`) checked as a map, not read. */
@@ -79,6 +83,9 @@ export interface Lowerer {
   mapPlan(name: string): { spec: MapSpec; keyFields: { offset: number; size: number }[]; bucketOffset?: number };
   /** Build the key of `@m[k...]` on the stack; returns its frame offset. */
   buildKey(m: MapRef): number;
+  /** Positional parameter `$index` (1-based) as given on the command line. */
+  positional(index: number): string;
+  readonly kernel: KernelInfo;
 }
 
 /** Where one printf argument goes in the event record (or that it is a compile-time constant). */
@@ -121,8 +128,21 @@ export interface BuiltinFunction {
   lowerInto?(call: Call, l: Lowerer, base: Base, off: number, size: number): void;
   /** hist/lhist: write the bucket index for this call's value into the key (a u64 at `base + off`). */
   lowerBucket?(call: Call, l: Lowerer, base: Base, off: number): void;
-  /** Statements that emit events: the record's arguments, planned by the resources pass. */
-  event?: 'printf' | 'exit';
+  /** Statements that emit an event record: describe it (the resources pass gives it an id). */
+  planEvent?(call: Call, p: EventPlanner): { spec: EventSpecBody; plans: EventArgPlan[] };
+}
+
+/** An event spec before it has an id. */
+export type EventSpecBody = EventSpec extends infer E ? (E extends unknown ? Omit<E, 'id'> : never) : never;
+
+/** What the resources pass offers to builtins that describe their event records. */
+export interface EventPlanner {
+  /** Lay values out after the 8-byte event id; literals stay in user space as constants. */
+  layout(exprs: Expr[]): { args: EventArg[]; plans: EventArgPlan[]; size: number };
+  /** The kernel map name of a script map (`@m` → `tsbt_m`). */
+  kernelMapName(scriptName: string): string;
+  constantOf(e: Expr): bigint | undefined;
+  typeOf(e: Expr): Type;
 }
 
 export interface Registry {

@@ -2,30 +2,23 @@
 // probe disabled → run BEGIN → enable them together → poll events → on exit()/stop(): detach →
 // run END → drain events → read maps → close everything. Every failure path closes what was opened.
 
-import type { Artifact, EventSpec, MapSpec, ProgramSpec } from './artifact.ts';
+import type { Artifact, MapSpec, ProgramSpec } from './artifact.ts';
+import { EventDispatcher, type PrintfRecord } from './events/dispatch.ts';
 import { attach, type Attachment } from './attach/index.ts';
 import { RingBufferReader } from './events/ringbuf.ts';
-import { decodeEventArgs } from './format/decode.ts';
 import { buildMapDump } from './format/dump.ts';
-import type { MapDump, PrintfArg } from './format/model.ts';
-import { formatPrintf } from './format/printf.ts';
+import type { MapDump } from './format/model.ts';
 import { possibleCpuCount } from './kernel/cpus.ts';
 import { type BpfMap, createMap } from './maps.ts';
 import { type LoadedProgram, loadProgram } from './programs.ts';
 import type { FdWatch, Sys } from './sys/sys.ts';
 
-export interface PrintfRecord {
-  kind: 'printf';
-  /** The probe's printf call, by event id. */
-  id: number;
-  text: string;
-  args: PrintfArg[];
-}
-
 export interface SessionOptions {
   sys: Sys;
-  /** Called for every printf, in order. */
+  /** Called for every printf, in order, with the formatted text and the decoded arguments. */
   onPrintf?(record: PrintfRecord): void;
+  /** Called with all text the script prints (printf, print, time, cat), in order. */
+  onOutput?(text: string): void;
   /** Called once every probe is attached and enabled, with the number of probes. */
   onAttached?(probes: number): void;
   /** Verifier log level for program loads (0: only on failure). */
@@ -39,6 +32,8 @@ export interface SessionResult {
   maps: MapDump[];
   /** Events the kernel could not write to the ring buffer. */
   lostEvents: number;
+  /** The code the script passed to exit(), 0 otherwise. */
+  exitCode: number;
 }
 
 export class Session {
@@ -46,7 +41,8 @@ export class Session {
   private readonly programs: { spec: ProgramSpec; prog: LoadedProgram }[] = [];
   private readonly attachments: Attachment[] = [];
   private ring: RingBufferReader | undefined;
-  private readonly events = new Map<number, EventSpec>();
+  private events: EventDispatcher | undefined;
+  private exitCode = 0;
   private watch: FdWatch | undefined;
   /** Keeps Node's event loop alive while probes run, even when nothing else (no ring buffer) would. */
   private keepAlive: NodeJS.Timeout | undefined;
@@ -61,7 +57,6 @@ export class Session {
   private readonly exitRequested = new Promise<void>((resolve) => (this.resolveExit = resolve));
 
   private constructor(readonly artifact: Artifact, private readonly options: SessionOptions) {
-    for (const e of artifact.events) this.events.set(e.id, e);
   }
 
   /** Load and attach everything; throws (after closing whatever it opened) when anything fails. */
@@ -137,21 +132,26 @@ export class Session {
     return this.ring.drain((record) => this.dispatch(record));
   }
 
-  private dispatch(record: DataView): void {
-    const id = Number(record.getBigUint64(0, true));
-    const spec = this.events.get(id);
-    if (!spec) return;
-    if (spec.kind === 'exit') {
-      if (!this.exitSeen) {
+  private dispatcher(): EventDispatcher {
+    const maps = new Map(this.artifact.maps.map((spec) => [spec.name, { spec, map: this.maps.get(spec.name)! }]));
+    const cpus = possibleCpuCount();
+    return new EventDispatcher(this.artifact.events, maps, {
+      output: (text) => this.options.onOutput?.(text),
+      printf: (record) => this.options.onPrintf?.(record),
+      exit: (code) => {
+        if (this.exitSeen) return;
         this.exitSeen = true;
+        this.exitCode = code;
         this.resolveExit();
-      }
-      return;
-    }
+      },
+      dump: (spec, map) => buildMapDump(spec, map.entries(), cpus),
+    });
+  }
+
+  private dispatch(record: DataView): void {
     // After exit(), only END's output is still shown (as bpftrace does).
-    if (this.exitSeen && !this.inEnd) return;
-    const args = decodeEventArgs(spec.args, record);
-    this.options.onPrintf?.({ kind: 'printf', id, text: formatPrintf(spec.format, args), args });
+    this.events ??= this.dispatcher();
+    this.events.dispatch(record, this.exitSeen && !this.inEnd);
   }
 
   private async tearDown(reason: 'exit' | 'stopped'): Promise<SessionResult> {
@@ -165,7 +165,7 @@ export class Session {
       for (const { spec, prog } of this.programs) if (spec.attach.kind === 'end') prog.testRun();
       this.drain();
       const maps = this.readMaps();
-      return { reason, maps, lostEvents: this.lostEvents() };
+      return { reason, maps, lostEvents: this.lostEvents(), exitCode: this.exitCode };
     } finally {
       this.closeAll();
     }
@@ -196,3 +196,5 @@ export class Session {
     this.maps.clear();
   }
 }
+
+export type { PrintfRecord };

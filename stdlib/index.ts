@@ -1,18 +1,20 @@
 // The registry: every probe type and builtin tsbt knows, in one place. Adding one is a line here.
 
 import type { BuiltinFunction, BuiltinVariable, ProbeProvider, Registry } from '../compiler/registry.ts';
-import { count, sum } from './builtins/aggregations.ts';
+import { avg, count, max, min, stats, sum } from './builtins/aggregations.ts';
 import { args, argRegisters, retval } from './builtins/args.ts';
-import { comm, cpu, gid, nsecs, pid, tid, uid } from './builtins/context.ts';
-import { exit, printf } from './builtins/output.ts';
+import { cgroup, comm, cpu, curtask, gid, ncpus, nsecs, pid, probe, rand, tid, uid } from './builtins/context.ts';
+import { del, hasKey } from './builtins/maps.ts';
+import { cat, clear, exit, print, printf, time, zero } from './builtins/output.ts';
+import { str } from './builtins/strings.ts';
 import { kprobe, kretprobe } from './providers/kprobe.ts';
 import { interval, profile } from './providers/perf.ts';
 import { begin, end } from './providers/special.ts';
 import { tracepoint } from './providers/tracepoint.ts';
 
 const providers: ProbeProvider[] = [begin, end, tracepoint, kprobe, kretprobe, interval, profile];
-const variables: BuiltinVariable[] = [pid, tid, uid, gid, comm, nsecs, cpu, args, ...argRegisters, retval];
-const functions: BuiltinFunction[] = [count, sum, printf, exit];
+const variables: BuiltinVariable[] = [pid, tid, uid, gid, comm, nsecs, cpu, rand, cgroup, curtask, ncpus, probe, args, ...argRegisters, retval];
+const functions: BuiltinFunction[] = [count, sum, min, max, avg, stats, printf, print, time, cat, exit, clear, zero, del, hasKey, str];
 
 const byName = new Map<string, ProbeProvider>();
 for (const p of providers) for (const n of [p.name, ...p.aliases]) byName.set(n, p);

@@ -84,6 +84,14 @@ class UnitLowerer implements Lowerer {
     return t;
   }
 
+  get kernel() {
+    return this.cx.kernel;
+  }
+
+  positional(index: number): string {
+    return this.cx.options.positional[index - 1] ?? '';
+  }
+
   constantOf(e: Expr): bigint | undefined {
     return constantValue(e, this.cx.options.positional, (x) => this.typeOf(x));
   }

@@ -3,9 +3,10 @@
 // an event ring buffer is needed. Lowering only looks these up (bpftrace's ResourceAnalyser).
 
 import type { Call, Expr, Stmt } from '../../grammar/ast.ts';
-import type { EventArg, FieldLayout, KeyLayout, MapSpec, PrintfEvent, ValueKind, ExitEvent } from '../../runtime/artifact.ts';
+import type { EventArg, EventSpec, FieldLayout, KeyLayout, MapSpec, ValueKind } from '../../runtime/artifact.ts';
 import type { CompileContext } from '../context.ts';
-import type { EventArgPlan } from '../registry.ts';
+import type { EventArgPlan, EventPlanner } from '../registry.ts';
+import { constantValue } from './constants.ts';
 import { type Type, storageSize } from '../types/types.ts';
 import type { MapInfo, Typed, UnitTypes } from './typecheck.ts';
 
@@ -28,7 +29,7 @@ export interface Resources {
   maps: Map<string, MapPlan>;
   /** Per unit, the event planned for each printf/exit call. */
   events: Map<UnitTypes, Map<Call, EventPlan>>;
-  eventSpecs: (PrintfEvent | ExitEvent)[];
+  eventSpecs: EventSpec[];
   internalMaps: MapSpec[];
   eventRing?: string;
   lostCounter?: string;
@@ -45,26 +46,23 @@ export function analyseResources(typed: Typed, cx: CompileContext): Resources {
   }
 
   const events = new Map<UnitTypes, Map<Call, EventPlan>>();
-  const eventSpecs: (PrintfEvent | ExitEvent)[] = [];
+  const eventSpecs: EventSpec[] = [];
   for (const ut of typed.units) {
     const plans = new Map<Call, EventPlan>();
     events.set(ut, plans);
+    const planner: EventPlanner = {
+      layout: (exprs) => layoutEvent(exprs, ut.types),
+      kernelMapName: (scriptName) => maps.get(scriptName)!.spec.name,
+      constantOf: (e) => constantValue(e, cx.options.positional, (x) => ut.types.get(x)!),
+      typeOf: (e) => ut.types.get(e)!,
+    };
     forEachCall(ut.unit.block.body, (call) => {
       const fn = cx.registry.functions.get(call.callee);
-      if (!fn?.event) return;
+      if (!fn?.planEvent) return;
       const id = eventSpecs.length + 1;
-      if (fn.event === 'exit') {
-        plans.set(call, { id, size: 8, args: [] });
-        eventSpecs.push({ kind: 'exit', id, size: 8 });
-        return;
-      }
-      const [fmt, ...rest] = call.args;
-      const plan = planPrintf(id, rest, ut.types);
-      plans.set(call, plan);
-      eventSpecs.push({
-        kind: 'printf', id, format: fmt?.kind === 'Str' ? fmt.value : '', size: plan.size,
-        args: plan.args.map((a) => eventArg(a, ut.types)),
-      });
+      const { spec, plans: argPlans } = fn.planEvent(call, planner);
+      plans.set(call, { id, size: spec.size, args: argPlans });
+      eventSpecs.push({ ...spec, id } as EventSpec);
     });
   }
 
@@ -161,37 +159,49 @@ function valueKind(t: Type): ValueKind {
   }
 }
 
-function planPrintf(id: number, args: Expr[], types: Map<Expr, Type>): EventPlan {
-  let offset = 8; // after the u64 event id
+/** Values after the u64 event id, each 8-aligned; literals become constants kept in user space. */
+function layoutEvent(exprs: Expr[], types: Map<Expr, Type>): { args: EventArg[]; plans: EventArgPlan[]; size: number } {
+  let offset = 8;
+  const args: EventArg[] = [];
   const plans: EventArgPlan[] = [];
-  for (const expr of args) {
-    if (expr.kind === 'Str' || expr.kind === 'Int') {
+  for (const expr of exprs) {
+    if (expr.kind === 'Str') {
+      args.push({ kind: 'const', value: expr.value });
       plans.push({ expr, constant: true });
       continue;
     }
-    const size = storageSize(types.get(expr)!);
+    if (expr.kind === 'Int') {
+      args.push({ kind: 'constInt', value: String(expr.value) });
+      plans.push({ expr, constant: true });
+      continue;
+    }
+    const t = types.get(expr)!;
+    const size = storageSize(t);
+    if (t.kind === 'string') args.push({ kind: 'string', offset, size });
+    else if (t.kind === 'tuple') args.push({ kind: 'tuple', offset, size, fields: flatten(t, offset) });
+    else args.push({ kind: 'int', offset, size: 8, signed: t.kind === 'int' ? t.signed : false });
     plans.push({ expr, offset, size });
     offset += Math.ceil(size / 8) * 8;
   }
-  return { id, size: offset, args: plans };
+  return { args, plans, size: offset };
 }
 
-function eventArg(plan: EventArgPlan, types: Map<Expr, Type>): EventArg {
-  const e = plan.expr;
-  if ('constant' in plan) {
-    return e.kind === 'Str' ? { kind: 'const', value: e.value } : { kind: 'constInt', value: String((e as { value: bigint }).value) };
-  }
-  const t = types.get(e)!;
-  if (t.kind === 'string') return { kind: 'string', offset: plan.offset, size: plan.size };
-  return { kind: 'int', offset: plan.offset, size: 8, signed: t.kind === 'int' ? t.signed : false };
-}
-
+/** Every call that stands as a statement, in every nested block. */
 function forEachCall(stmts: Stmt[], fn: (c: Call) => void): void {
   for (const s of stmts) {
-    if (s.kind === 'ExprStmt' && s.expr.kind === 'Call') fn(s.expr);
-    else if (s.kind === 'If') {
-      forEachCall(s.then, fn);
-      if (s.else) forEachCall(s.else, fn);
+    switch (s.kind) {
+      case 'ExprStmt':
+        if (s.expr.kind === 'Call') fn(s.expr);
+        break;
+      case 'If':
+        forEachCall(s.then, fn);
+        if (s.else) forEachCall(s.else, fn);
+        break;
+      case 'While': case 'ForRange': case 'ForMap': case 'Unroll': case 'Block':
+        forEachCall(s.body, fn);
+        break;
+      default:
+        break;
     }
   }
 }

@@ -90,6 +90,10 @@ class UnitChecker implements Checker {
     return this.types.get(e) ?? ERROR;
   }
 
+  positional(index: number): string | undefined {
+    return this.cx.options.positional[index - 1];
+  }
+
   constantOf(e: Expr): bigint | undefined {
     return constantValue(e, this.cx.options.positional, (x) => this.typeOf(x));
   }

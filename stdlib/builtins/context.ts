@@ -4,6 +4,7 @@ import { Helper } from '../../compiler/bpf/helpers.ts';
 import { imm, reg } from '../../compiler/ir/builder.ts';
 import type { BuiltinVariable, Lowerer } from '../../compiler/registry.ts';
 import { str, u32, u64 } from '../../compiler/types/types.ts';
+import { writeBytes } from '../../compiler/passes/memory.ts';
 
 function callHelper(l: Lowerer, helper: number) {
   return l.b.call(helper, [])!;
@@ -50,4 +51,26 @@ export const comm: BuiltinVariable = {
     l.b.call(Helper.get_current_comm, [reg(l.pointer(base, off)), imm(n)], false);
     for (let at = n; at < size; at++) l.b.store(1, base, off + at, imm(0));
   },
+};
+
+export const rand: BuiltinVariable = {
+  name: 'rand', summary: 'a pseudo-random 32-bit number', type: () => u32,
+  lower: (l) => reg(callHelper(l, Helper.get_prandom_u32)),
+};
+export const cgroup: BuiltinVariable = {
+  name: 'cgroup', summary: 'the cgroup v2 id of the current task', type: () => u64,
+  lower: (l) => reg(callHelper(l, Helper.get_current_cgroup_id)),
+};
+export const curtask: BuiltinVariable = {
+  name: 'curtask', summary: 'address of the current task_struct', type: () => u64,
+  lower: (l) => reg(callHelper(l, Helper.get_current_task)),
+};
+export const ncpus: BuiltinVariable = {
+  name: 'ncpus', summary: 'the number of online CPUs', type: () => u64,
+  lower: (l) => imm(l.kernel.onlineCpuCount()),
+};
+export const probe: BuiltinVariable = {
+  name: 'probe', summary: 'the name of the probe that fired (e.g. tracepoint:syscalls:sys_enter_read)',
+  type: (p) => str(Buffer.byteLength(p.name) + 1),
+  lowerInto: (l, base, off, size) => writeBytes(l.b, Buffer.from(l.probe.name), base, off, size),
 };

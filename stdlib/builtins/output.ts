@@ -1,56 +1,171 @@
-// printf and exit: both write one record to the event ring buffer ({u64 id, args...}); the format
-// string stays in user space, which formats the record (ply's and bpftrace's design).
+// Output: printf, print, time, cat and exit all write one record to the event ring buffer
+// ({u64 id, values...}); format strings and everything constant stay in user space, which formats the
+// record (ply's and bpftrace's design).
 
-import type { BuiltinFunction } from '../../compiler/registry.ts';
+import type { Call, Expr } from '../../grammar/ast.ts';
+import type { BuiltinFunction, Checker, Lowerer } from '../../compiler/registry.ts';
 import { typeName, voidType } from '../../compiler/types/types.ts';
 import { parsePrintfFormat } from '../../grammar/printf-format.ts';
 
+/** Write the planned values of an event into the reserved record. */
+function lowerEvent(call: Call, l: Lowerer): void {
+  const plan = l.eventFor(call);
+  l.emitEvent(plan.id, plan.size, (record) => {
+    for (const arg of plan.args) if (!('constant' in arg)) l.writeInto(arg.expr, record, arg.offset, arg.size);
+  });
+}
+
+/** Check a format string literal and that the arguments fit its conversions. */
+function checkFormat(name: string, call: Call, c: Checker, fmt: Expr | undefined, args: Expr[]): string | undefined {
+  if (!fmt || fmt.kind !== 'Str') {
+    c.error(`\`${name}()\` needs a format string literal first`, fmt?.span ?? call.span, `e.g. ${name}("%d\\n", pid)`);
+    return undefined;
+  }
+  const parsed = parsePrintfFormat(fmt.value);
+  if (!parsed.ok) {
+    c.error(parsed.error.message, fmt.span, parsed.error.hint ?? 'conversions: %d %i %u %x %X %o %c %p %s %%');
+    return undefined;
+  }
+  const kinds = parsed.format.conversions.map((conv) => conv.argKind);
+  if (kinds.length !== args.length) {
+    c.error(`the format has ${kinds.length} conversion${kinds.length === 1 ? '' : 's'} but ${args.length} argument${args.length === 1 ? ' is' : 's are'} given`,
+      args.length > kinds.length ? args[kinds.length]!.span : call.span);
+    return undefined;
+  }
+  kinds.forEach((kind, i) => {
+    const arg = args[i]!;
+    const t = c.typeOf(arg);
+    if (kind === 'string' && t.kind !== 'string') c.error(`conversion ${i + 1} (%s) expects a string, but this is ${typeName(t)}`, arg.span, 'use %d for integers');
+    if (kind !== 'string' && t.kind !== 'int') c.error(`conversion ${i + 1} expects an integer, but this is ${typeName(t)}`, arg.span, 'use %s for strings');
+  });
+  return fmt.value;
+}
+
 export const printf: BuiltinFunction = {
-  name: 'printf', signature: 'printf(string fmt, ...)', role: 'statement', event: 'printf',
+  name: 'printf', signature: 'printf(string fmt, ...)', role: 'statement',
   summary: 'prints a formatted line, with as many arguments as the format has',
   check(call, c) {
     const [fmt, ...args] = call.args;
-    if (!fmt || fmt.kind !== 'Str') {
-      c.error('`printf()` needs a format string literal first', fmt?.span ?? call.span, 'e.g. printf("%d\\n", pid)');
-      return voidType;
-    }
-    const parsed = parsePrintfFormat(fmt.value);
-    if (!parsed.ok) {
-      c.error(parsed.error.message, fmt.span, parsed.error.hint ?? 'conversions: %d %i %u %x %X %o %c %p %s %%');
-      return voidType;
-    }
-    const kinds = parsed.format.conversions.map((conv) => conv.argKind);
-    if (kinds.length !== args.length) {
-      c.error(`the format has ${kinds.length} conversion${kinds.length === 1 ? '' : 's'} but ${args.length} argument${args.length === 1 ? ' is' : 's are'} given`,
-        args.length > kinds.length ? args[kinds.length]!.span : call.span);
-      return voidType;
-    }
-    kinds.forEach((kind, i) => {
-      const arg = args[i]!;
-      const t = c.typeOf(arg);
-      if (kind === 'string' && t.kind !== 'string') c.error(`conversion ${i + 1} (%s) expects a string, but this is ${typeName(t)}`, arg.span, 'use %d for integers');
-      if (kind !== 'string' && t.kind !== 'int') c.error(`conversion ${i + 1} expects an integer, but this is ${typeName(t)}`, arg.span, 'use %s for strings');
-    });
+    checkFormat('printf', call, c, fmt, args);
     return voidType;
   },
-  lowerStatement(call, l) {
-    const plan = l.eventFor(call);
-    l.emitEvent(plan.id, plan.size, (record) => {
-      for (const arg of plan.args) if (!('constant' in arg)) l.writeInto(arg.expr, record, arg.offset, arg.size);
-    });
+  planEvent(call, p) {
+    const [fmt, ...args] = call.args;
+    const { args: layout, plans, size } = p.layout(args);
+    return { spec: { kind: 'printf', format: fmt?.kind === 'Str' ? fmt.value : '', args: layout, size }, plans };
   },
+  lowerStatement: lowerEvent,
+};
+
+export const cat: BuiltinFunction = {
+  name: 'cat', signature: 'cat(string fmt, ...)', role: 'statement',
+  summary: 'prints the contents of the file whose path the format gives',
+  check(call, c) {
+    const [fmt, ...args] = call.args;
+    checkFormat('cat', call, c, fmt, args);
+    return voidType;
+  },
+  planEvent(call, p) {
+    const [fmt, ...args] = call.args;
+    const { args: layout, plans, size } = p.layout(args);
+    return { spec: { kind: 'cat', format: fmt?.kind === 'Str' ? fmt.value : '', args: layout, size }, plans };
+  },
+  lowerStatement: lowerEvent,
+};
+
+export const time: BuiltinFunction = {
+  name: 'time', signature: 'time([string fmt])', role: 'statement',
+  summary: 'prints the current local time (strftime format, default "%H:%M:%S\\n")',
+  check(call, c) {
+    const [fmt] = call.args;
+    if (call.args.length > 1 || (fmt && fmt.kind !== 'Str')) c.error('`time()` takes one optional format string literal', call.span);
+    return voidType;
+  },
+  planEvent(call) {
+    const [fmt] = call.args;
+    return { spec: { kind: 'time', format: fmt?.kind === 'Str' ? fmt.value : '%H:%M:%S\n', size: 8 }, plans: [] };
+  },
+  lowerStatement: lowerEvent,
 };
 
 export const exit: BuiltinFunction = {
-  name: 'exit', signature: 'exit()', role: 'statement', event: 'exit',
-  summary: 'stops tracing: END runs, the maps print, tsbt exits',
+  name: 'exit', signature: 'exit([int code])', role: 'statement',
+  summary: 'stops tracing: END runs, the maps print, tsbt exits (with the code given)',
   check(call, c) {
-    if (call.args.length > 0) c.error('`exit()` takes no arguments yet', call.args[0]!.span);
+    if (call.args.length > 1) c.error('`exit()` takes at most one argument, the exit code', call.args[1]!.span);
+    const [code] = call.args;
+    if (code && c.typeOf(code).kind !== 'int') c.error('the exit code must be an integer', code.span);
     return voidType;
   },
+  planEvent(call, p) {
+    const { args, plans, size } = p.layout(call.args.slice(0, 1));
+    return { spec: args[0] ? { kind: 'exit', code: args[0], size } : { kind: 'exit', size }, plans };
+  },
   lowerStatement(call, l) {
-    const plan = l.eventFor(call);
-    l.emitEvent(plan.id, plan.size, () => {});
+    lowerEvent(call, l);
     l.returnFromProbe();
   },
 };
+
+export const print: BuiltinFunction = {
+  name: 'print', signature: 'print(@map[, int top[, int div]]) | print(value)', role: 'statement', rawArgs: true,
+  summary: 'prints a whole map now (optionally its top entries, values divided), or one value',
+  check(call, c) {
+    const [what, top, div] = call.args;
+    if (!what || call.args.length > 3) {
+      c.error('`print()` takes a map (and optional top and div) or one value', call.span);
+      return voidType;
+    }
+    if (what.kind === 'Map' && what.keys.length === 0) {
+      c.mapKeys(what);
+      for (const n of [top, div]) {
+        if (!n) continue;
+        c.expr(n);
+        if (c.constantOf(n) === undefined) c.error('`top` and `div` must be constant integers', n.span);
+      }
+      return voidType;
+    }
+    if (call.args.length > 1) c.error('`print(value)` takes one value; top and div go with a map', call.args[1]!.span);
+    const t = c.expr(what);
+    if (t.kind !== 'int' && t.kind !== 'string' && t.kind !== 'tuple' && t.kind !== 'void') c.error(`cannot print ${typeName(t)}`, what.span);
+    return voidType;
+  },
+  planEvent(call, p) {
+    const [what, top, div] = call.args;
+    if (what!.kind === 'Map' && what!.keys.length === 0) {
+      return {
+        spec: {
+          kind: 'printMap', map: p.kernelMapName(what!.name), size: 8,
+          top: top ? Number(p.constantOf(top) ?? 0n) : 0, div: div ? Number(p.constantOf(div) ?? 1n) : 1,
+        },
+        plans: [],
+      };
+    }
+    const { args, plans, size } = p.layout([what!]);
+    return { spec: { kind: 'printValue', value: args[0]!, size }, plans };
+  },
+  lowerStatement: lowerEvent,
+};
+
+function mapAction(name: 'clear' | 'zero', summary: string): BuiltinFunction {
+  return {
+    name, signature: `${name}(@map)`, role: 'statement', rawArgs: true, summary,
+    check(call, c) {
+      const [m] = call.args;
+      if (call.args.length !== 1 || !m || m.kind !== 'Map' || m.keys.length > 0) {
+        c.error(`\`${name}()\` takes one map, written without keys: \`${name}(@m)\``, call.span);
+        return voidType;
+      }
+      c.mapKeys(m);
+      return voidType;
+    },
+    planEvent(call, p) {
+      const m = call.args[0]!;
+      return { spec: { kind: name === 'clear' ? 'clearMap' : 'zeroMap', map: p.kernelMapName((m as { name: string }).name), size: 8 }, plans: [] };
+    },
+    lowerStatement: lowerEvent,
+  };
+}
+
+export const clear = mapAction('clear', 'deletes every entry of a map (done in user space, soon after)');
+export const zero = mapAction('zero', 'sets every value of a map to zero (done in user space, soon after)');

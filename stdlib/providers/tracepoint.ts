@@ -32,6 +32,8 @@ export const tracepoint: ProbeProvider = {
         provider: this, spec, name: `tracepoint:${m.category}:${m.event}`, programType: 'tracepoint',
         attach: { kind: 'tracepoint', category: m.category, event: m.event },
         args: { kind: 'record', name: `struct ${m.category}:${m.event} args`, fields: recordFields(fields) },
+        // System call arguments that are pointers point into the calling process.
+        userPointers: m.category === 'syscalls',
       });
     }
     if (probes.length === 0) return error(`no tracepoint matches \`${spec.text}\``, spec.span);

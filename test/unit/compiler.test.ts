@@ -8,6 +8,7 @@ import { decode, slots } from '../../compiler/bpf/insn.ts';
 
 const fixture: KernelInfo = {
   tracingUnavailable: () => undefined,
+  onlineCpuCount: () => 4,
   tracepointFields(category, event) {
     const common = [
       { name: 'common_type', typeText: 'unsigned short', offset: 0, size: 2, signed: false },
