@@ -1,7 +1,7 @@
 // The tsbt command: a thin shell over the API. Reads the script (-e or a file), compiles it, prints
 // diagnostics or the requested --emit form, or runs it until exit()/Ctrl-C and prints the maps.
 
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import kleur from 'kleur';
 import yargs from 'yargs';
 import { renderDiagnostic } from '../grammar/diagnostics.ts';
@@ -12,6 +12,8 @@ import { emit, type EmitKind } from './emit.ts';
 
 interface Args {
   script?: string;
+  params: (string | number)[];
+  o?: string;
   e?: string;
   q: boolean;
   v: boolean;
@@ -28,7 +30,11 @@ function parseArgs(argv: string[]): Args {
     .option('emit', {
       alias: 'd', choices: ['ast', 'ir', 'asm', 'artifact'] as const, describe: 'print what the script compiles to, and exit',
     })
-    .command('$0 [script]', false, (y) => y.positional('script', { type: 'string', describe: 'script file' }))
+    .option('o', { alias: 'output', type: 'string', requiresArg: true, describe: 'write the output to a file instead of stdout' })
+    .command('$0 [script] [params..]', false, (y) => y
+      .positional('script', { type: 'string', describe: 'script file (with -e, the first positional parameter)' })
+      .positional('params', { type: 'string', array: true, describe: 'positional parameters $1, $2, ...' }))
+    .parserConfiguration({ 'parse-positional-numbers': false, 'unknown-options-as-args': false })
     .example("$0 -e 'tracepoint:syscalls:sys_enter_openat < @[comm] = count(); >'", 'count openat calls by process name')
     .example("$0 -e 'BEGIN < printf(\"hello\\n\"); exit(); >'", 'print and exit')
     .strict()
@@ -50,11 +56,10 @@ async function main(): Promise<number> {
 
   let text: string;
   let name: string;
+  let positional = (args.params ?? []).map(String);
   if (args.e !== undefined) {
-    if (args.script) {
-      stderr(`tsbt: give either -e PROGRAM or a script file, not both\n`);
-      return 1;
-    }
+    // With -e, every positional argument is a parameter.
+    if (args.script !== undefined) positional = [args.script, ...positional];
     text = args.e;
     name = '-e';
   } else if (args.script) {
@@ -70,7 +75,7 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const result = compile(text, { name });
+  const result = compile(text, { name, positional });
   for (const d of result.diagnostics) stderr(renderDiagnostic(d, result.source, kleur) + '\n');
   if (!result.artifact) return 1;
   if (args.emit) {
@@ -78,7 +83,7 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const out = process.stdout;
+  const out = args.o ? createWriteStream(args.o) : process.stdout;
   // Signals are caught from before the probes exist: a Ctrl-C right after "Attached" must still print.
   let session: Session | undefined;
   let stopRequested = false;
@@ -96,8 +101,9 @@ async function main(): Promise<number> {
   const end = await session.wait();
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
-  out.write(renderExitMaps(end.maps));
+  if (result.artifact.printMapsOnExit) out.write(renderExitMaps(end.maps));
   if (end.lostEvents > 0) stderr(`Lost ${end.lostEvents} events\n`);
+  if (out !== process.stdout) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
   return end.exitCode;
 }
 

@@ -14,6 +14,8 @@ export interface CompileOptions {
   positional?: string[];
   /** Default size of strings read with str() (bpftrace's max_strlen). */
   maxStrlen?: number;
+  /** Print every map when the script ends (bpftrace's print_maps_on_exit). */
+  printMapsOnExit?: boolean;
 }
 
 export interface CompileContext {

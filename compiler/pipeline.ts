@@ -15,6 +15,7 @@ import { type Finalized, finalize, StackOverflowError } from './ir/finalize.ts';
 import type { KernelInfo } from './kernel-info.ts';
 import { lowerUnit } from './passes/lower.ts';
 import { analyseResources } from './passes/resources.ts';
+import { applyConfig, declaredMaps } from './passes/config.ts';
 import { type ProbeUnit, resolveProbes } from './passes/resolve.ts';
 import { typecheck } from './passes/typecheck.ts';
 import type { Registry } from './registry.ts';
@@ -46,6 +47,7 @@ export const defaultCompileOptions: Required<CompileOptions> = {
   eventRingBytes: 1 << 20,
   positional: [],
   maxStrlen: 64,
+  printMapsOnExit: true,
 };
 
 export function compile(input: CompileInput): CompileResult {
@@ -61,11 +63,15 @@ export function compile(input: CompileInput): CompileResult {
   const ast = parsed.program;
   const done = () => ({ diagnostics: cx.diagnostics, ast });
 
+  applyConfig(ast, cx);
+  const declared = declaredMaps(ast, cx);
+  if (hasErrors(cx.diagnostics)) return done();
   const units = resolveProbes(ast, cx);
   if (hasErrors(cx.diagnostics)) return done();
   const typed = typecheck(units, cx);
   if (hasErrors(cx.diagnostics)) return done();
-  const resources = analyseResources(typed, cx);
+  const resources = analyseResources(typed, cx, declared);
+  if (hasErrors(cx.diagnostics)) return done();
 
   const programs: CompiledProgram[] = [];
   const names = new Set<string>();
@@ -97,6 +103,7 @@ export function compile(input: CompileInput): CompileResult {
     version: ARTIFACT_VERSION,
     sourceName: input.source.name,
     maps: [...[...resources.maps.values()].map((m) => m.spec), ...resources.internalMaps],
+    printMapsOnExit: cx.options.printMapsOnExit,
     programs: programs.map((p) => p.spec),
     events: resources.eventSpecs,
     ...(resources.eventRing ? { eventRing: resources.eventRing } : {}),

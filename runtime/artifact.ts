@@ -17,9 +17,11 @@ export interface Artifact {
   eventRing?: string;
   /** A one-slot u64 array map (by MapSpec.name) counting ring-buffer writes that failed. */
   lostCounter?: string;
+  /** Print every user map when the script ends (false with `config = { print_maps_on_exit = 0 }`). */
+  printMapsOnExit: boolean;
 }
 
-export type MapType = 'hash' | 'percpu_hash' | 'array' | 'percpu_array' | 'ringbuf';
+export type MapType = 'hash' | 'percpu_hash' | 'lru_hash' | 'lru_percpu_hash' | 'array' | 'percpu_array' | 'ringbuf';
 
 export interface MapSpec {
   /** Kernel object name: `tsbt_` prefix, at most 15 characters. Unique within the artifact. */

@@ -11,12 +11,14 @@ export const MAP_TYPES: Record<MapType, number> = {
   array: BpfMapType.ARRAY,
   percpu_array: BpfMapType.PERCPU_ARRAY,
   ringbuf: BpfMapType.RINGBUF,
+  lru_hash: BpfMapType.LRU_HASH,
+  lru_percpu_hash: BpfMapType.LRU_PERCPU_HASH,
 };
 
 export const roundUp8 = (n: number) => (n + 7) & ~7;
 
 export function isPerCpu(type: MapType): boolean {
-  return type === 'percpu_hash' || type === 'percpu_array';
+  return type === 'percpu_hash' || type === 'percpu_array' || type === 'lru_percpu_hash';
 }
 
 export interface CreateMapOptions {

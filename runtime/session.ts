@@ -116,6 +116,11 @@ export class Session {
     for (const { spec, prog } of this.programs) if (spec.attach.kind === 'begin') prog.testRun();
     this.drain();
     if (!this.exitSeen) for (const a of this.attachments) a.enable();
+    // A script with nothing but BEGIN and END has nothing to wait for: it ends after BEGIN (bpftrace too).
+    if (this.attachments.length === 0 && !this.exitSeen) {
+      this.exitSeen = true;
+      this.resolveExit();
+    }
     this.options.onAttached?.(this.programs.length);
     if (!this.exitSeen) this.keepAlive = setInterval(() => {}, 1 << 30);
     // The kernel wakes the ring buffer's fd when records arrive; the event loop stays free meanwhile.

@@ -7,6 +7,8 @@ import type { EventArg, EventSpec, FieldLayout, KeyLayout, MapSpec, ValueKind } 
 import type { CompileContext } from '../context.ts';
 import type { EventArgPlan, EventPlanner } from '../registry.ts';
 import { constantValue } from './constants.ts';
+import type { DeclaredMap } from './config.ts';
+import { error, warning } from '../../grammar/diagnostics.ts';
 import { type Type, storageSize } from '../types/types.ts';
 import type { MapInfo, Typed, UnitTypes } from './typecheck.ts';
 
@@ -38,11 +40,24 @@ export interface Resources {
 export const RING_MAP = 'tsbt_events';
 export const LOST_MAP = 'tsbt_lost';
 
-export function analyseResources(typed: Typed, cx: CompileContext): Resources {
+export function analyseResources(typed: Typed, cx: CompileContext, declared: Map<string, DeclaredMap>): Resources {
   const maps = new Map<string, MapPlan>();
   const used = new Set<string>([RING_MAP, LOST_MAP]);
   for (const info of [...typed.maps.values()].sort((a, b) => a.name.localeCompare(b.name))) {
-    maps.set(info.name, planMap(info, kernelMapName(info.name, used), cx));
+    const plan = planMap(info, kernelMapName(info.name, used), cx);
+    const decl = declared.get(info.name);
+    if (decl) {
+      const aggregation = info.value.kind === 'aggregation';
+      if (!aggregation && decl.type.includes('percpu')) {
+        cx.diagnostics.push(error(`\`${info.name}\` is declared ${decl.decl.mapKind}, which is for aggregations like count()`, decl.decl.span));
+      }
+      plan.spec.type = aggregation ? decl.perCpuType : decl.type;
+      plan.spec.maxEntries = decl.maxEntries;
+    }
+    maps.set(info.name, plan);
+  }
+  for (const [name, decl] of declared) {
+    if (!typed.maps.has(name)) cx.diagnostics.push(warning(`\`${name}\` is declared but never used`, decl.decl.span));
   }
 
   const events = new Map<UnitTypes, Map<Call, EventPlan>>();

@@ -34,6 +34,8 @@ export const BpfMapType = {
   ARRAY: 2,
   PERCPU_HASH: 5,
   PERCPU_ARRAY: 6,
+  LRU_HASH: 9,
+  LRU_PERCPU_HASH: 10,
   RINGBUF: 27,
 } as const;
 
