@@ -1,8 +1,7 @@
 // Raw bytes → value model. Everything is little-endian (the BPF targets we run on are).
 import type { EventArg, FieldLayout, KeyLayout, ValueKind } from '../artifact.ts';
 import type { MapValue, Primitive, PrintfArg } from './model.ts';
-
-const utf8 = new TextDecoder('utf-8');
+import { decodeUtf8Lossless } from './strings.ts';
 
 /** The bytes of a C string field: up to the first NUL, at most `size` bytes. */
 export function readCStringBytes(view: DataView, offset: number, size: number): Uint8Array {
@@ -11,9 +10,12 @@ export function readCStringBytes(view: DataView, offset: number, size: number): 
   return nul < 0 ? bytes : bytes.subarray(0, nul);
 }
 
-/** Kernel strings are bytes; we show them as UTF-8 text (invalid sequences become U+FFFD). */
+/**
+ * Kernel strings are bytes; we read them as UTF-8 text, keeping each byte that is not valid UTF-8
+ * as a lone surrogate U+DC80..U+DCFF (see strings.ts) so renderers can escape it.
+ */
 export function bytesToText(bytes: Uint8Array): string {
-  return utf8.decode(bytes);
+  return decodeUtf8Lossless(bytes);
 }
 
 export function readInt(view: DataView, offset: number, size: 1 | 2 | 4 | 8, signed: boolean): bigint {
@@ -40,7 +42,9 @@ export function decodeKey(layout: KeyLayout | undefined, key: Uint8Array): Primi
 
 /**
  * A map value. A per-CPU map's lookup returns one copy per possible CPU, each padded to 8 bytes;
- * aggregations reduce over the copies, plain values (never per-CPU) read the only one.
+ * aggregations reduce over the copies (the layouts are in artifact.ts's ValueKind), plain values
+ * (never per-CPU) read the only one. For hist and lhist this is one bucket's count: buildMapDump
+ * collects the buckets of each script-level key.
  */
 export function decodeValue(kind: ValueKind, raw: Uint8Array, perCpu: boolean, nCpus: number): MapValue {
   const view = viewOf(raw);
@@ -48,13 +52,24 @@ export function decodeValue(kind: ValueKind, raw: Uint8Array, perCpu: boolean, n
   const stride = perCpu ? roundUp8(valueSize(kind)) : 0;
   switch (kind.kind) {
     case 'count':
-      return sumCopies(view, copies, stride, false);
+    case 'hist':
+    case 'lhist':
+      return sumCopies(view, copies, stride, 0, false);
     case 'sum':
-      return sumCopies(view, copies, stride, kind.signed);
+      return sumCopies(view, copies, stride, 0, kind.signed);
+    case 'min':
+    case 'max':
+      return minMaxCopies(view, copies, stride, kind.kind === 'max', kind.signed);
+    case 'avg':
+      return averageCopies(view, copies, stride, kind.signed).average;
+    case 'stats':
+      return { kind: 'stats', ...averageCopies(view, copies, stride, kind.signed) };
     case 'int':
       return readInt(view, 0, kind.size, kind.signed);
     case 'string':
       return bytesToText(readCStringBytes(view, 0, kind.size));
+    case 'tuple':
+      return { kind: 'tuple', values: kind.fields.map((f) => decodeField(view, 0, f)) };
   }
 }
 
@@ -69,6 +84,8 @@ export function decodeEventArgs(args: EventArg[], record: DataView): PrintfArg[]
       case 'constInt': return BigInt(arg.value);
       case 'int': return readInt(record, arg.offset, arg.size, arg.signed);
       case 'string': return readCStringBytes(record, arg.offset, arg.size);
+      // Argument kinds newer than this decoder (written so it compiles with either artifact version).
+      default: throw new Error(`cannot decode a ${(arg as { kind: string }).kind} event argument`);
     }
   });
 }
@@ -78,18 +95,47 @@ export function valueSize(kind: ValueKind): number {
   switch (kind.kind) {
     case 'count':
     case 'sum':
+    case 'hist':
+    case 'lhist':
       return 8;
+    case 'min':
+    case 'max':
+    case 'avg':
+    case 'stats':
+      return 16;
     case 'int':
     case 'string':
+    case 'tuple':
       return kind.size;
   }
 }
 
 // Sums wrap at 64 bits, as the u64/s64 additions in bpftrace's reduction do.
-function sumCopies(view: DataView, copies: number, stride: number, signed: boolean): bigint {
+function sumCopies(view: DataView, copies: number, stride: number, offset: number, signed: boolean): bigint {
   let total = 0n;
-  for (let cpu = 0; cpu < copies; cpu++) total += view.getBigUint64(cpu * stride, true);
+  for (let cpu = 0; cpu < copies; cpu++) total += view.getBigUint64(cpu * stride + offset, true);
   return signed ? BigInt.asIntN(64, total) : BigInt.asUintN(64, total);
+}
+
+// { u64 value; u64 isSet }: the smallest/largest value among the CPUs that set one; 0 if none did
+// (a zero()ed map), as bpftrace prints it.
+function minMaxCopies(view: DataView, copies: number, stride: number, max: boolean, signed: boolean): bigint {
+  let result: bigint | undefined;
+  for (let cpu = 0; cpu < copies; cpu++) {
+    if (view.getBigUint64(cpu * stride + 8, true) === 0n) continue;
+    const v = readInt(view, cpu * stride, 8, signed);
+    if (result === undefined || (max ? v > result : v < result)) result = v;
+  }
+  return result ?? 0n;
+}
+
+// { u64 total; u64 count }: both add up over the CPUs; the average truncates like C's division
+// (signed for a signed aggregation) and is 0 when nothing was counted.
+function averageCopies(view: DataView, copies: number, stride: number, signed: boolean) {
+  const total = sumCopies(view, copies, stride, 0, signed);
+  const count = sumCopies(view, copies, stride, 8, false);
+  const average = count === 0n ? 0n : signed ? BigInt.asIntN(64, total / count) : total / count;
+  return { count, average, total };
 }
 
 function roundUp8(n: number): number {

@@ -1,5 +1,15 @@
-// The output layer: raw bytes → value model → text. See each module for the bpftrace rules it follows.
-export type { MapDump, MapEntry, MapValue, Primitive, PrintfArg } from './model.ts';
+// The output layer: raw bytes → value model → text or JSON. See each module for the bpftrace rules it follows.
+export type {
+  HistBucket,
+  HistValue,
+  MapDump,
+  MapEntry,
+  MapValue,
+  Primitive,
+  PrintfArg,
+  StatsValue,
+  TupleValue,
+} from './model.ts';
 export {
   bytesToText,
   decodeEventArgs,
@@ -11,8 +21,52 @@ export {
   valueSize,
 } from './decode.ts';
 export { buildMapDump, type RawMapEntry } from './dump.ts';
-export { compareKeys, sortEntries } from './order.ts';
-export { renderExitMaps, renderKey, renderMap, renderMaps } from './text.ts';
+export { compareKeys, sortEntries, sortValue } from './order.ts';
+export {
+  HIST_MAX_K,
+  hist2BucketEnd,
+  hist2BucketStart,
+  hist2Index,
+  hist2Label,
+  hist2MaxIndex,
+  lhistBucketCount,
+  lhistBucketEnd,
+  lhistBucketStart,
+  lhistIndex,
+  lhistLabel,
+} from './hist.ts';
+export {
+  decodeUtf8Lossless,
+  displayString,
+  escapeForTerminal,
+  textToBytes,
+  toWellFormed,
+  type EscapeOptions,
+} from './strings.ts';
+export {
+  bucketLabel,
+  histRows,
+  renderExitMaps,
+  renderHistBuckets,
+  renderKey,
+  renderMap,
+  renderMaps,
+  renderValue,
+  sortByName,
+  type RenderOptions,
+} from './text.ts';
+export {
+  jsonAttachedProbes,
+  jsonExitMaps,
+  jsonLostEvents,
+  jsonMap,
+  jsonMaps,
+  jsonPrintf,
+  jsonString,
+  jsonTime,
+  jsonType,
+  jsonValue,
+} from './json.ts';
 export { formatPrintf, formatPrintfBytes } from './printf.ts';
 export {
   parsePrintfFormat,

@@ -1,18 +1,51 @@
 // The value model between decoding and rendering (bpftrace keeps the same split): decoders turn raw
-// map and event bytes into these plain values; the text (and later JSON) renderers only read them.
+// map and event bytes into these plain values; the text and JSON renderers only read them.
 import type { FieldLayout, ValueKind } from '../artifact.ts';
 
-/** One decoded scalar: integers as bigint (sign already applied), strings as text. */
+/**
+ * One decoded scalar: integers as bigint (sign already applied), strings as text. Strings are
+ * decoded losslessly (strings.ts): a byte that is not valid UTF-8 is kept as a lone surrogate
+ * U+DC80..U+DCFF, which `textToBytes` turns back into the byte.
+ */
 export type Primitive = bigint | string;
 
 /** A printf argument: strings may stay raw bytes so widths and precisions count bytes, as in C. */
 export type PrintfArg = bigint | string | Uint8Array;
 
-/** A map value once its per-CPU copies are reduced. New value kinds (hist, stats…) join this union. */
-export type MapValue = Primitive;
+/** stats(): the count, the total and the integer average (total / count, truncated; 0 when count is 0). */
+export interface StatsValue {
+  kind: 'stats';
+  count: bigint;
+  average: bigint;
+  total: bigint;
+}
+
+/** One bucket of a hist or lhist: its index (hist.ts says what it covers) and its count over all CPUs. */
+export interface HistBucket {
+  index: number;
+  count: bigint;
+}
+
+/** hist() and lhist(): the buckets that have a map entry, ascending by index (counts may be 0). */
+export interface HistValue {
+  kind: 'hist';
+  buckets: HistBucket[];
+}
+
+/** A tuple stored as a map value: one element per field. */
+export interface TupleValue {
+  kind: 'tuple';
+  values: Primitive[];
+}
+
+/**
+ * A map value once its per-CPU copies are reduced: count, sum, min, max, avg (the average) and plain
+ * integers are bigints, strings are text, and stats, hist/lhist and tuples are objects with a `kind`.
+ */
+export type MapValue = Primitive | StatsValue | HistValue | TupleValue;
 
 export interface MapEntry {
-  /** One element per key field; empty for a scalar map. */
+  /** One element per key field; empty for a scalar map. For hist/lhist: the script's key, without the bucket. */
   key: Primitive[];
   value: MapValue;
 }
@@ -23,7 +56,7 @@ export interface MapDump {
   name: string;
   /** False for a scalar map (`@x: 5`), true for one indexed by a key (`@x[k]: 5`). */
   keyed: boolean;
-  /** The key fields, for renderers that need types (JSON); empty for a scalar map. */
+  /** The script's key fields, for renderers that need types (JSON); empty for a scalar map. */
   keyFields: FieldLayout[];
   valueKind: ValueKind;
   entries: MapEntry[];

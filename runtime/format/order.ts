@@ -1,18 +1,19 @@
 // bpftrace's print order for map entries (BPFtrace::print_map and sort_by_key).
 import type { FieldLayout, ValueKind } from '../artifact.ts';
 import type { MapEntry, MapValue, Primitive } from './model.ts';
-
-const utf8 = new TextEncoder();
+import { textToBytes } from './strings.ts';
 
 /**
- * count, sum and plain integer maps ascend by value; every other map ascends by key. bpftrace sorts
- * by value with an unstable std::sort over hash-table order, so its order for equal values changes
- * from run to run; we break those ties by key to print the same thing every time.
+ * What bpftrace (0.17, checked) sorts a map's entries by, ascending: count, sum, min, max, avg and
+ * plain integer maps by value (signed for signed kinds); stats by average; hist and lhist by the
+ * sum of their buckets; string and tuple maps by key. bpftrace sorts by value with an unstable
+ * std::sort over hash-table order, so its order for equal values changes from run to run; we break
+ * those ties by key to print the same thing every time.
  */
 export function sortEntries(entries: MapEntry[], keyFields: FieldLayout[], kind: ValueKind): MapEntry[] {
   const byKey = (a: MapEntry, b: MapEntry) => compareKeys(a.key, b.key, keyFields);
   if (!sortsByValue(kind)) return [...entries].sort(byKey);
-  return [...entries].sort((a, b) => compareValues(a.value, b.value) || byKey(a, b));
+  return [...entries].sort((a, b) => compareBigints(sortValue(a.value), sortValue(b.value)) || byKey(a, b));
 }
 
 function sortsByValue(kind: ValueKind): boolean {
@@ -20,14 +21,34 @@ function sortsByValue(kind: ValueKind): boolean {
     case 'count':
     case 'sum':
     case 'int':
+    case 'min':
+    case 'max':
+    case 'avg':
+    case 'stats':
+    case 'hist':
+    case 'lhist':
       return true;
     case 'string':
+    case 'tuple':
       return false;
   }
 }
 
-// Values that sort are integers, already decoded with their kind's signedness.
-function compareValues(a: MapValue, b: MapValue): number {
+/** The number an entry sorts by: the value itself (already decoded with its kind's signedness), a stats' average, a histogram's total. */
+export function sortValue(value: MapValue): bigint {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'string') return 0n;
+  switch (value.kind) {
+    case 'stats':
+      return value.average;
+    case 'hist':
+      return value.buckets.reduce((sum, b) => sum + b.count, 0n);
+    case 'tuple':
+      return 0n;
+  }
+}
+
+function compareBigints(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -41,7 +62,7 @@ export function compareKeys(a: Primitive[], b: Primitive[], fields: FieldLayout[
     const order =
       field.kind === 'int'
         ? compareUnsigned(a[i] as bigint, b[i] as bigint, field.size * 8)
-        : compareBytes(utf8.encode(a[i] as string), utf8.encode(b[i] as string));
+        : compareBytes(textToBytes(a[i] as string), textToBytes(b[i] as string));
     if (order !== 0) return order;
   }
   return 0;
