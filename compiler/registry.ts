@@ -26,6 +26,10 @@ export interface ConcreteProbe {
   args?: Type & { kind: 'record' };
   /** Pointers in this probe's arguments point to user memory (syscall tracepoints, uprobes): str() reads user memory. */
   userPointers?: boolean;
+  /** Where `arg0`, `arg1`... are in the context (8 bytes each), for probes that have them. */
+  argOffsets?: readonly number[];
+  /** Where `retval` is in the context, for return probes. */
+  retvalOffset?: number;
 }
 
 export interface ProbeProvider {

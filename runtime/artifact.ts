@@ -103,6 +103,7 @@ export type AttachSpec =
   /** Run once through BPF_PROG_TEST_RUN after every other probe is detached. */
   | { kind: 'end' }
   | { kind: 'tracepoint'; category: string; event: string }
+  | { kind: 'raw_tracepoint'; name: string }
   /** A software/hardware perf event sampling on one CPU (`interval`) or on every CPU (`profile`). */
   | {
       kind: 'perf_event';

@@ -8,11 +8,12 @@ import { del, hasKey } from './builtins/maps.ts';
 import { cat, clear, exit, print, printf, time, zero } from './builtins/output.ts';
 import { str } from './builtins/strings.ts';
 import { kprobe, kretprobe } from './providers/kprobe.ts';
-import { interval, profile } from './providers/perf.ts';
+import { hardware, interval, profile, software } from './providers/perf.ts';
 import { begin, end } from './providers/special.ts';
 import { tracepoint } from './providers/tracepoint.ts';
+import { rawTracepoint } from './providers/raw-tracepoint.ts';
 
-const providers: ProbeProvider[] = [begin, end, tracepoint, kprobe, kretprobe, interval, profile];
+const providers: ProbeProvider[] = [begin, end, tracepoint, rawTracepoint, kprobe, kretprobe, interval, profile, software, hardware];
 const variables: BuiltinVariable[] = [pid, tid, uid, gid, comm, nsecs, cpu, rand, cgroup, curtask, ncpus, probe, args, ...argRegisters, retval];
 const functions: BuiltinFunction[] = [count, sum, min, max, avg, stats, printf, print, time, cat, exit, clear, zero, del, hasKey, str];
 

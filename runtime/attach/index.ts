@@ -11,6 +11,7 @@ import { attachPerfEvent } from './perf-event.ts';
 import { attachTracepoint } from './tracepoint.ts';
 import { attachUprobe, type UprobePmu } from './uprobe.ts';
 import { attachKprobe, systemKprobePmu } from './kprobe.ts';
+import { attachRawTracepoint } from './raw-tracepoint.ts';
 
 export { ProbeUnavailableError, kprobeUnavailableReason } from './kprobe.ts';
 export { PerfEventAttachment, NoAttachment, closeAll, type Attachment } from './attachment.ts';
@@ -53,6 +54,8 @@ export function attach(
       return attachTracepoint(sys, probe, program.fd, spec, env.tracepointId);
     case 'perf_event':
       return attachPerfEvent(sys, probe, program.fd, spec, env.onlineCpus);
+    case 'raw_tracepoint':
+      return attachRawTracepoint(sys, probe, program.fd, spec.name);
     case 'uprobe':
       return attachUprobe(sys, probe, program.fd, spec, env.uprobePmu());
     case 'kprobe':

@@ -267,6 +267,14 @@ export function encodeTestRun(f: TestRunFields): AttrBuffer {
     .u32(L.repeat, f.repeat);
 }
 
+/** BPF_RAW_TRACEPOINT_OPEN: { u64 name; u32 prog_fd; } (name 0 for fentry/fexit: the target is in the program). */
+export const RawTracepointOpenLayout = { size: 16, name: 0, progFd: 8 } as const;
+
+export function encodeRawTracepointOpen(name: bigint, progFd: number): AttrBuffer {
+  const L = RawTracepointOpenLayout;
+  return new AttrBuffer(L.size).u64(L.name, name).u32(L.progFd, progFd);
+}
+
 export function encodeGetId(id: number): AttrBuffer {
   return new AttrBuffer(GetIdLayout.size).u32(GetIdLayout.id, id);
 }

@@ -65,7 +65,13 @@ export interface FakePerfEvent {
   progFd?: number;
 }
 
-type FakeObject = FakeMap | FakeProgram | FakePerfEvent;
+export interface FakeRawTracepoint {
+  kind: 'rawtp';
+  name: string | undefined;
+  progFd: number;
+}
+
+type FakeObject = FakeMap | FakeProgram | FakePerfEvent | FakeRawTracepoint;
 
 export interface FakeSysOptions {
   possibleCpus?: number;
@@ -328,6 +334,13 @@ export class FakeSys implements Sys {
     };
     this.programs.push(prog);
     return { fd: this.open(prog), log: prog.logLevel > 0 ? 'processed 1 insns\n' : '' };
+  }
+
+  rawTracepointOpen(progFd: number, name?: string): number {
+    this.maybeFail('rawTracepointOpen', 'bpf(BPF_RAW_TRACEPOINT_OPEN)');
+    const prog = this.get(progFd, 'bpf(BPF_RAW_TRACEPOINT_OPEN)');
+    if (prog.kind !== 'prog') throw new SysError('bpf(BPF_RAW_TRACEPOINT_OPEN)', Errno.EINVAL);
+    return this.open({ kind: 'rawtp', name, progFd });
   }
 
   progTestRun(fd: number, _attr?: TestRunAttr): TestRunResult {

@@ -14,6 +14,7 @@ import {
   encodeObjInfo,
   encodePerfEventAttr,
   encodeProgLoad,
+  encodeRawTracepointOpen,
   encodeTestRun,
   AttrBuffer,
   LinkInfoLayout,
@@ -213,6 +214,11 @@ export class KoffiSys implements Sys {
         throw new ProgLoadError(err.errno, logBuf ? textUntilNul(logBuf) : '', trueSize || undefined);
       }
     }
+  }
+
+  rawTracepointOpen(progFd: number, name?: string): number {
+    const nameBytes = name === undefined ? null : cStringBytes(name);
+    return this.bpf(BpfCmd.RAW_TRACEPOINT_OPEN, encodeRawTracepointOpen(this.addr(nameBytes), progFd));
   }
 
   progTestRun(fd: number, a: TestRunAttr = {}): TestRunResult {

@@ -146,6 +146,8 @@ export interface Sys {
   /** Throws ProgLoadError (errno + verifier log) on failure. Retries EAGAIN. */
   progLoad(attr: ProgLoadAttr): ProgLoadResult;
   progTestRun(fd: number, attr?: TestRunAttr): TestRunResult;
+  /** BPF_RAW_TRACEPOINT_OPEN: attach a raw tracepoint (or fentry/fexit with no name); returns a link fd. */
+  rawTracepointOpen(progFd: number, name?: string): number;
   progGetInfo(fd: number): ProgInfo;
   mapGetInfo(fd: number): MapInfo;
   linkGetInfo(fd: number): LinkInfo;

@@ -1,5 +1,6 @@
-// Probe arguments: `args` (a tracepoint's record), `arg0`..`arg5` and `retval` (registers of a
-// kprobe, read straight from pt_regs in the context: cheaper than a probe_read, and the verifier allows it).
+// Probe arguments: `args` (a tracepoint's record), `arg0`..`arg5` and `retval`, read straight from the
+// context at offsets the probe type gives (pt_regs registers for kprobes and uprobes, the u64 array of
+// a raw tracepoint): cheaper than a probe_read, and the verifier allows it.
 
 import { reg } from '../../compiler/ir/builder.ts';
 import type { BuiltinVariable } from '../../compiler/registry.ts';
@@ -12,28 +13,32 @@ export const args: BuiltinVariable = {
     if (probe.args) return probe.args;
     return {
       error: `\`args\` is not available in ${probe.provider.name} probes`,
-      hint: probe.provider.name.startsWith('k') ? 'use arg0..arg5 in kprobes' : undefined,
+      hint: probe.argOffsets ? 'use arg0, arg1, ... here' : undefined,
     } as { error: string; hint?: string };
   },
 };
 
-// x86-64 struct pt_regs offsets of the argument registers (di, si, dx, cx, r8, r9) and of ax.
-const ARG_OFFSETS = [112, 104, 96, 88, 72, 64];
-const AX_OFFSET = 80;
+const MAX_ARGS = 12;
 
-function register(name: string, summary: string, offset: number, allowed: (p: string) => boolean, where: string): BuiltinVariable {
-  return {
-    name, summary,
-    type: (probe) => allowed(probe.provider.name) ? u64
-      : { error: `\`${name}\` is not available in ${probe.provider.name} probes`, hint: where },
-    lower: (l) => reg(l.b.load(8, l.ctx(), offset)),
-  };
-}
+export const argRegisters: BuiltinVariable[] = Array.from({ length: MAX_ARGS }, (_, i): BuiltinVariable => ({
+  name: `arg${i}`,
+  summary: `argument ${i} of the probed function`,
+  type(probe) {
+    const offsets = probe.argOffsets;
+    if (offsets && i < offsets.length) return u64;
+    if (offsets) return { error: `${probe.provider.name} probes have arg0 to arg${offsets.length - 1}` };
+    return {
+      error: `\`arg${i}\` is not available in ${probe.provider.name} probes`,
+      hint: probe.args ? 'this probe has named arguments: `args->name`' : undefined,
+    } as { error: string; hint?: string };
+  },
+  lower: (l) => reg(l.b.load(8, l.ctx(), l.probe.argOffsets![i]!)),
+}));
 
-const inKprobe = (p: string) => p === 'kprobe';
-export const argRegisters: BuiltinVariable[] = ARG_OFFSETS.map((off, i) =>
-  register(`arg${i}`, `argument ${i} of the probed function`, off, inKprobe, 'argN is available in kprobe probes; tracepoints have `args->name`'));
-
-export const retval: BuiltinVariable = register('retval', 'the return value of the probed function', AX_OFFSET,
-  (p) => p === 'kretprobe', '`retval` is available in kretprobe probes');
-
+export const retval: BuiltinVariable = {
+  name: 'retval',
+  summary: 'the return value of the probed function',
+  type: (probe) => probe.retvalOffset !== undefined ? u64
+    : { error: `\`retval\` is not available in ${probe.provider.name} probes`, hint: 'return probes (kretprobe, uretprobe) have it' },
+  lower: (l) => reg(l.b.load(8, l.ctx(), l.probe.retvalOffset!)),
+};

@@ -3,6 +3,7 @@
 
 import { error } from '../../grammar/diagnostics.ts';
 import type { ProbeProvider } from '../../compiler/registry.ts';
+import { PT_REGS_ARG_OFFSETS, PT_REGS_RETVAL_OFFSET } from '../arch/x86_64.ts';
 
 function kprobeProvider(name: 'kprobe' | 'kretprobe', alias: string, retprobe: boolean): ProbeProvider {
   return {
@@ -20,6 +21,7 @@ function kprobeProvider(name: 'kprobe' | 'kretprobe', alias: string, retprobe: b
       return [{
         provider: this, spec, name: `${name}:${func}${m[2] ? `+${m[2]}` : ''}`, programType: 'kprobe',
         attach: { kind: 'kprobe', func, offset: m[2] ? Number(m[2]) : 0, retprobe },
+        ...(retprobe ? { retvalOffset: PT_REGS_RETVAL_OFFSET } : { argOffsets: PT_REGS_ARG_OFFSETS }),
       }];
     },
   };

@@ -47,3 +47,56 @@ function perfTimer(name: string, alias: string, cpus: 'one' | 'all', summary: st
 
 export const interval = perfTimer('interval', 'i', 'one', 'fires on one CPU at a fixed interval');
 export const profile = perfTimer('profile', 'p', 'all', 'fires on every CPU at a fixed rate');
+
+/** bpftrace's event names (and short aliases) → perf config, with the default sample period. */
+const SOFTWARE_EVENTS: Record<string, { config: number; period: number }> = {
+  'cpu-clock': { config: 0, period: 1_000_000 }, cpu: { config: 0, period: 1_000_000 },
+  'task-clock': { config: 1, period: 1_000_000 },
+  'page-faults': { config: 2, period: 100 }, faults: { config: 2, period: 100 },
+  'context-switches': { config: 3, period: 1000 }, cs: { config: 3, period: 1000 },
+  'cpu-migrations': { config: 4, period: 1 },
+  'minor-faults': { config: 5, period: 100 },
+  'major-faults': { config: 6, period: 1 },
+  'alignment-faults': { config: 7, period: 1 },
+  'emulation-faults': { config: 8, period: 1 },
+  dummy: { config: 9, period: 1 },
+  'bpf-output': { config: 10, period: 1 },
+};
+
+const HARDWARE_EVENTS: Record<string, { config: number; period: number }> = {
+  'cpu-cycles': { config: 0, period: 1_000_000 }, cycles: { config: 0, period: 1_000_000 },
+  instructions: { config: 1, period: 1_000_000 },
+  'cache-references': { config: 2, period: 1_000_000 },
+  'cache-misses': { config: 3, period: 1_000_000 },
+  'branch-instructions': { config: 4, period: 100_000 }, branches: { config: 4, period: 100_000 },
+  'branch-misses': { config: 5, period: 100_000 },
+  'bus-cycles': { config: 6, period: 100_000 },
+  'frontend-stalls': { config: 7, period: 1_000_000 },
+  'backend-stalls': { config: 8, period: 1_000_000 },
+  'ref-cycles': { config: 9, period: 1_000_000 },
+};
+
+function perfCounter(name: 'software' | 'hardware', alias: string, perfType: number, events: Record<string, { config: number; period: number }>): ProbeProvider {
+  return {
+    name,
+    aliases: [alias],
+    summary: `a ${name} perf event on every CPU, every <count> occurrences`,
+    usage: `${name}:<event>[:<count>]`,
+    expand(spec) {
+      const [event, count] = spec.parts;
+      const known = event ? events[event] : undefined;
+      if (!known || spec.parts.length > 2) {
+        return error(`unknown ${name} event \`${event ?? ''}\``, spec.span, `events: ${Object.keys(events).join(', ')}`);
+      }
+      const period = count === undefined ? known.period : Number(count);
+      if (!Number.isInteger(period) || period <= 0) return error(`the count in \`${spec.text}\` must be a positive integer`, spec.span);
+      return [{
+        provider: this, spec, name: `${name}:${event}:${period}`, programType: 'perf_event',
+        attach: { kind: 'perf_event', perfType, config: known.config, period, cpus: 'all' },
+      }];
+    },
+  };
+}
+
+export const software = perfCounter('software', 's', 1, SOFTWARE_EVENTS);
+export const hardware = perfCounter('hardware', 'h', 0, HARDWARE_EVENTS);
