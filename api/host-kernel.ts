@@ -2,6 +2,7 @@
 // the compiler defines the interface and the runtime must not import the compiler.
 
 import type { KernelInfo, TracepointField } from '../compiler/kernel-info.ts';
+import { readFileSync } from 'node:fs';
 import { onlineCpus } from '../runtime/kernel/cpus.ts';
 import { systemTracefs } from '../runtime/kernel/tracefs.ts';
 import { realSys } from '../runtime/sys/index.ts';
@@ -43,6 +44,15 @@ export function hostKernelInfo(): KernelInfo {
       return cache.get(key);
     },
     onlineCpuCount: () => onlineCpus().length,
+    kernelFunctions() {
+      try {
+        // Lines are `name` or `name [module]`; names repeat for static functions of several files.
+        const text = readFileSync(`${tracefs().root}/available_filter_functions`, 'utf8');
+        return [...new Set(text.split('\n').map((l) => l.split(' ')[0]!).filter(Boolean))];
+      } catch {
+        return [];
+      }
+    },
     listTracepoints(categoryGlob, eventGlob) {
       try {
         return tracefs().list(categoryGlob, eventGlob);

@@ -16,6 +16,8 @@ import type { Artifact } from '../runtime/artifact.ts';
 import { Session, type SessionOptions } from '../runtime/session.ts';
 import { realSys } from '../runtime/sys/index.ts';
 import { hostKernelInfo } from './host-kernel.ts';
+import { type VerifiedProgram, verifyArtifact } from '../runtime/verify.ts';
+import type { Sys } from '../runtime/sys/sys.ts';
 
 export interface CompileScriptOptions extends CompileOptions {
   /** Shown in diagnostics before `:line:col` (a path, or `-e`). */
@@ -36,11 +38,17 @@ export function run(artifact: Artifact, options: RunOptions = {}): Promise<Sessi
   return Session.start(artifact, { ...options, sys: options.sys ?? realSys() });
 }
 
+/** --dry-run: load every program through the kernel's verifier without attaching anything. */
+export function verify(artifact: Artifact, sys: Sys = realSys()): VerifiedProgram[] {
+  return verifyArtifact(sys, artifact);
+}
+
 export function formatDiagnostics(diagnostics: readonly Diagnostic[], source: SourceFile): string {
   return diagnostics.map((d) => renderDiagnostic(d, source)).join('\n');
 }
 
-export { Session, stdlib, SourceFile };
+export { Session, stdlib, SourceFile, hostKernelInfo };
+export type { VerifiedProgram };
 export type { Artifact, CompileResult, Diagnostic, KernelInfo };
 export type { SessionOptions, SessionResult, PrintfRecord } from '../runtime/session.ts';
 export type { MapDump } from '../runtime/format/model.ts';

@@ -1,62 +1,35 @@
 // The tsbt command: a thin shell over the API. Reads the script (-e or a file), compiles it, prints
-// diagnostics or the requested --emit form, or runs it until exit()/Ctrl-C and prints the maps.
+// diagnostics or the requested --emit form, lists probes (-l), verifies (--dry-run), or runs the
+// script until exit(), Ctrl-C or the -c command's end, and prints the maps.
 
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import kleur from 'kleur';
-import yargs from 'yargs';
 import { renderDiagnostic } from '../grammar/diagnostics.ts';
-import { compile, run, type Session } from '../api/index.ts';
+import { compile, hostKernelInfo, run, stdlib, verify, type Session } from '../api/index.ts';
 import { renderExitMaps } from '../runtime/format/text.ts';
+import { parseArgs } from './args.ts';
+import { type HeldChild, splitCommand, startHeld } from './child.ts';
+import { emit } from './emit.ts';
 import { explainRuntimeError } from './explain.ts';
-import { emit, type EmitKind } from './emit.ts';
-
-interface Args {
-  script?: string;
-  params: (string | number)[];
-  o?: string;
-  e?: string;
-  q: boolean;
-  v: boolean;
-  emit?: EmitKind;
-}
-
-function parseArgs(argv: string[]): Args {
-  return yargs(argv)
-    .scriptName('tsbt')
-    .usage('$0 [options] (-e PROGRAM | FILE)\n\nCompile a tracing script straight to eBPF and run it.')
-    .option('e', { type: 'string', describe: 'program text to run', requiresArg: true })
-    .option('q', { alias: 'quiet', type: 'boolean', default: false, describe: 'do not print "Attached N probes"' })
-    .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'show whole verifier logs' })
-    .option('emit', {
-      alias: 'd', choices: ['ast', 'ir', 'asm', 'artifact'] as const, describe: 'print what the script compiles to, and exit',
-    })
-    .option('o', { alias: 'output', type: 'string', requiresArg: true, describe: 'write the output to a file instead of stdout' })
-    .command('$0 [script] [params..]', false, (y) => y
-      .positional('script', { type: 'string', describe: 'script file (with -e, the first positional parameter)' })
-      .positional('params', { type: 'string', array: true, describe: 'positional parameters $1, $2, ...' }))
-    .parserConfiguration({ 'parse-positional-numbers': false, 'unknown-options-as-args': false })
-    .example("$0 -e 'tracepoint:syscalls:sys_enter_openat < @[comm] = count(); >'", 'count openat calls by process name')
-    .example("$0 -e 'BEGIN < printf(\"hello\\n\"); exit(); >'", 'print and exit')
-    .strict()
-    .help()
-    .version(false)
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
-    .fail((msg, err) => {
-      process.stderr.write(`tsbt: ${err?.message ?? msg}\nRun 'tsbt --help' for usage.\n`);
-      process.exit(1);
-    })
-    .parseSync() as unknown as Args;
-}
+import { listProbes } from './list.ts';
 
 async function main(): Promise<number> {
+  // `tsbt -l | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
   const args = parseArgs(process.argv.slice(2));
   const stderr = (s: string) => process.stderr.write(s);
-  const colour = process.stderr.isTTY && !process.env.NO_COLOR;
-  kleur.enabled = colour;
+  kleur.enabled = process.stderr.isTTY === true && !process.env.NO_COLOR;
+
+  if (args.l) {
+    for (const line of listProbes(stdlib, hostKernelInfo(), args.script, args.v)) process.stdout.write(`${line}\n`);
+    return 0;
+  }
 
   let text: string;
   let name: string;
-  let positional = (args.params ?? []).map(String);
+  let positional = args.params ?? [];
   if (args.e !== undefined) {
     // With -e, every positional argument is a parameter.
     if (args.script !== undefined) positional = [args.script, ...positional];
@@ -75,14 +48,35 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const result = compile(text, { name, positional });
-  for (const d of result.diagnostics) stderr(renderDiagnostic(d, result.source, kleur) + '\n');
-  if (!result.artifact) return 1;
-  if (args.emit) {
-    process.stdout.write(emit(args.emit, result));
-    return 0;
+  // -c: start the command first, held stopped, so that its pid is known to the compiler (`cpid`).
+  let child: HeldChild | undefined;
+  if (args.c !== undefined && !args.emit) child = await startHeld(splitCommand(args.c));
+  try {
+    const result = compile(text, {
+      name, positional, unsafe: args.unsafe,
+      ...(args.p !== undefined ? { targetPid: args.p } : {}),
+      ...(child ? { childPid: child.pid } : args.c !== undefined ? { childPid: 0 } : {}),
+    });
+    for (const d of result.diagnostics) stderr(renderDiagnostic(d, result.source, kleur) + '\n');
+    if (!result.artifact) return 1;
+    if (args.emit) {
+      process.stdout.write(emit(args.emit, result));
+      return 0;
+    }
+    if (args.dryRun) {
+      for (const p of verify(result.artifact)) {
+        stderr(`${p.probe}: verified (${p.name}: ${p.instructions} instructions, ${p.xlatedInstructions} after the kernel's rewrites, ` +
+          `${p.verifiedInstructions} processed by the verifier, ${p.jitedBytes} bytes JITed, ${p.stackBytes} bytes of stack)\n`);
+      }
+      return 0;
+    }
+    return await runScript(result.artifact, args, child);
+  } finally {
+    child?.kill();
   }
+}
 
+async function runScript(artifact: NonNullable<ReturnType<typeof compile>['artifact']>, args: ReturnType<typeof parseArgs>, child: HeldChild | undefined): Promise<number> {
   const out = args.o ? createWriteStream(args.o) : process.stdout;
   // Signals are caught from before the probes exist: a Ctrl-C right after "Attached" must still print.
   let session: Session | undefined;
@@ -93,18 +87,25 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  session = await run(result.artifact, {
-    onOutput: (text) => out.write(text),
-    onAttached: (n) => { if (!args.q) stderr(`Attached ${n} probe${n === 1 ? '' : 's'}\n`); },
-  });
-  if (stopRequested) void session.stop();
-  const end = await session.wait();
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
-  if (result.artifact.printMapsOnExit) out.write(renderExitMaps(end.maps));
-  if (end.lostEvents > 0) stderr(`Lost ${end.lostEvents} events\n`);
-  if (out !== process.stdout) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
-  return end.exitCode;
+  try {
+    session = await run(artifact, {
+      onOutput: (text) => out.write(text),
+      onAttached: (n) => { if (!args.q) process.stderr.write(`Attached ${n} probe${n === 1 ? '' : 's'}\n`); },
+    });
+    if (child) {
+      void child.exited.then(() => session!.stop());
+      child.release();
+    }
+    if (stopRequested) void session.stop();
+    const end = await session.wait();
+    if (artifact.printMapsOnExit) out.write(renderExitMaps(end.maps));
+    if (end.lostEvents > 0) process.stderr.write(`Lost ${end.lostEvents} events\n`);
+    return end.exitCode;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    if (out !== process.stdout) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
+  }
 }
 
 main().then(

@@ -16,12 +16,18 @@ export interface CompileOptions {
   maxStrlen?: number;
   /** Print every map when the script ends (bpftrace's print_maps_on_exit). */
   printMapsOnExit?: boolean;
+  /** -p PID: probes fire only for this process (BEGIN and END are not filtered). */
+  targetPid?: number;
+  /** -c CMD: the command's pid, the value of `cpid`. */
+  childPid?: number;
+  /** --unsafe: builtins that act on the system (system()) are allowed. */
+  unsafe?: boolean;
 }
 
 export interface CompileContext {
   source: SourceFile;
   registry: Registry;
   kernel: KernelInfo;
-  options: Required<CompileOptions>;
+  options: Omit<Required<CompileOptions>, 'targetPid' | 'childPid'> & CompileOptions;
   diagnostics: Diagnostic[];
 }

@@ -16,6 +16,8 @@ export interface KernelInfo {
   tracingUnavailable(): string | undefined;
   /** Fields of `<category>:<event>`, or undefined when there is no such tracepoint. */
   tracepointFields(category: string, event: string): TracepointField[] | undefined;
+  /** Kernel functions that can be probed (tracefs available_filter_functions), for kprobe wildcards and -l. */
+  kernelFunctions(): string[];
   /** How many CPUs are online (`ncpus`). */
   onlineCpuCount(): number;
   /** Every `category:event` matching the globs (`*` and `?`). */
@@ -27,5 +29,6 @@ export const noKernelInfo: KernelInfo = {
   tracingUnavailable: () => 'no kernel information was given to the compiler',
   tracepointFields: () => undefined,
   onlineCpuCount: () => 1,
+  kernelFunctions: () => [],
   listTracepoints: () => [],
 };

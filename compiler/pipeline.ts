@@ -42,12 +42,13 @@ export interface CompileResult {
   programs?: CompiledProgram[];
 }
 
-export const defaultCompileOptions: Required<CompileOptions> = {
+export const defaultCompileOptions: Omit<Required<CompileOptions>, 'targetPid' | 'childPid'> & CompileOptions = {
   mapMaxEntries: 4096,
   eventRingBytes: 1 << 20,
   positional: [],
   maxStrlen: 64,
   printMapsOnExit: true,
+  unsafe: false,
 };
 
 export function compile(input: CompileInput): CompileResult {

@@ -9,6 +9,7 @@ import type { AttachSpec, EventArg, EventSpec, MapSpec, ProgramType } from '../r
 import type { Base, Operand, VReg } from './ir/ir.ts';
 import type { IrBuilder } from './ir/builder.ts';
 import type { KernelInfo } from './kernel-info.ts';
+import type { CompileOptions } from './context.ts';
 import type { AggregationKind, Type } from './types/types.ts';
 
 // ---------------------------------------------------------------------------------------------- probes
@@ -41,6 +42,8 @@ export interface ProbeProvider {
   usage: string;
   /** Resolve a written spec (with wildcards) into concrete probes, or explain why not. */
   expand(spec: ProbeSpec, kernel: KernelInfo): ConcreteProbe[] | Diagnostic;
+  /** Every probe of this type the kernel offers, by full name (for `-l`). */
+  list?(kernel: KernelInfo): Iterable<string>;
 }
 
 // ------------------------------------------------------------------------------------------- builtins
@@ -89,6 +92,8 @@ export interface Lowerer {
   buildKey(m: MapRef): number;
   /** Positional parameter `$index` (1-based) as given on the command line. */
   positional(index: number): string;
+  /** The pid of the -c command (the checker has already rejected `cpid` without -c). */
+  childPid(): number;
   readonly kernel: KernelInfo;
 }
 
@@ -98,8 +103,8 @@ export type EventArgPlan = { expr: Expr; offset: number; size: number } | { expr
 export interface BuiltinVariable {
   name: string;
   summary: string;
-  /** The type here, or a message saying why this name means nothing in this probe. */
-  type(probe: ConcreteProbe): Type | { error: string; hint?: string };
+  /** The type here, or a message saying why this name means nothing in this probe (or with these options). */
+  type(probe: ConcreteProbe, options: CompileOptions): Type | { error: string; hint?: string };
   /** Integers: produce the value. */
   lower?(l: Lowerer, span: Span): Operand;
   /** Strings (and records): write straight into memory, e.g. `comm` into a map key's slot. */

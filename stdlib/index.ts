@@ -3,7 +3,7 @@
 import type { BuiltinFunction, BuiltinVariable, ProbeProvider, Registry } from '../compiler/registry.ts';
 import { avg, count, max, min, stats, sum } from './builtins/aggregations.ts';
 import { args, argRegisters, retval } from './builtins/args.ts';
-import { cgroup, comm, cpu, curtask, gid, ncpus, nsecs, pid, probe, rand, tid, uid } from './builtins/context.ts';
+import { cgroup, comm, cpid, cpu, curtask, gid, ncpus, nsecs, pid, probe, rand, tid, uid } from './builtins/context.ts';
 import { del, hasKey } from './builtins/maps.ts';
 import { cat, clear, exit, print, printf, time, zero } from './builtins/output.ts';
 import { str } from './builtins/strings.ts';
@@ -14,7 +14,7 @@ import { tracepoint } from './providers/tracepoint.ts';
 import { rawTracepoint } from './providers/raw-tracepoint.ts';
 
 const providers: ProbeProvider[] = [begin, end, tracepoint, rawTracepoint, kprobe, kretprobe, interval, profile, software, hardware];
-const variables: BuiltinVariable[] = [pid, tid, uid, gid, comm, nsecs, cpu, rand, cgroup, curtask, ncpus, probe, args, ...argRegisters, retval];
+const variables: BuiltinVariable[] = [cpid, pid, tid, uid, gid, comm, nsecs, cpu, rand, cgroup, curtask, ncpus, probe, args, ...argRegisters, retval];
 const functions: BuiltinFunction[] = [count, sum, min, max, avg, stats, printf, print, time, cat, exit, clear, zero, del, hasKey, str];
 
 const byName = new Map<string, ProbeProvider>();

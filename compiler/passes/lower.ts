@@ -61,6 +61,14 @@ class UnitLowerer implements Lowerer {
         }
       }
     });
+    const pidFilter = this.cx.options.targetPid;
+    const kind = this.probe.attach.kind;
+    if (pidFilter !== undefined && kind !== 'begin' && kind !== 'end') {
+      // -p PID: other processes return at once.
+      const tgid = this.b.call(Helper.get_current_pid_tgid, [])!;
+      this.b.alu('rsh', tgid, imm(32));
+      this.b.jcond('jne', tgid, imm(pidFilter), this.endLabel);
+    }
     if (block.filter) {
       const filter = block.filter;
       this.b.at(filter.span, () => this.branchUnless(filter, this.endLabel));
@@ -86,6 +94,10 @@ class UnitLowerer implements Lowerer {
 
   get kernel() {
     return this.cx.kernel;
+  }
+
+  childPid(): number {
+    return this.cx.options.childPid ?? 0;
   }
 
   positional(index: number): string {

@@ -74,3 +74,10 @@ export const probe: BuiltinVariable = {
   type: (p) => str(Buffer.byteLength(p.name) + 1),
   lowerInto: (l, base, off, size) => writeBytes(l.b, Buffer.from(l.probe.name), base, off, size),
 };
+
+export const cpid: BuiltinVariable = {
+  name: 'cpid', summary: 'the pid of the command started with -c',
+  type: (_probe, options) => options.childPid !== undefined ? u32
+    : { error: '`cpid` is the pid of the command started with -c, and no -c was given', hint: "tsbt -c 'command args' -e '...'" },
+  lower: (l) => imm(l.childPid()),
+};

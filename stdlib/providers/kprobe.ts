@@ -11,6 +11,7 @@ function kprobeProvider(name: 'kprobe' | 'kretprobe', alias: string, retprobe: b
     aliases: [alias],
     summary: retprobe ? 'the return of a kernel function; `retval` holds its result' : 'entry to a kernel function; arg0..arg5 hold its arguments',
     usage: retprobe ? 'kretprobe:<function>' : 'kprobe:<function>[+<offset>]',
+    list: (kernel) => kernel.kernelFunctions().map((f) => `${name}:${f}`),
     expand(spec) {
       const target = spec.parts.length === 2 ? spec.parts[1] : spec.parts[0];
       const m = target ? /^([A-Za-z_.][\w.]*)(?:\+(\d+|0x[0-9a-fA-F]+))?$/.exec(target) : null;

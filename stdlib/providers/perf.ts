@@ -82,6 +82,7 @@ function perfCounter(name: 'software' | 'hardware', alias: string, perfType: num
     aliases: [alias],
     summary: `a ${name} perf event on every CPU, every <count> occurrences`,
     usage: `${name}:<event>[:<count>]`,
+    list: () => Object.keys(events).map((e) => `${name}:${e}:`),
     expand(spec) {
       const [event, count] = spec.parts;
       const known = event ? events[event] : undefined;

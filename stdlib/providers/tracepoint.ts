@@ -12,6 +12,7 @@ export const tracepoint: ProbeProvider = {
   aliases: ['t'],
   summary: 'a kernel tracepoint; `args` holds its fields',
   usage: 'tracepoint:<category>:<event>',
+  list: (kernel) => kernel.listTracepoints('*', '*').map((t) => `tracepoint:${t.category}:${t.event}`),
   expand(spec, kernel) {
     if (spec.parts.length !== 2 || !spec.parts[0] || !spec.parts[1]) {
       return error(`\`${spec.text}\` is not a tracepoint`, spec.span, `write ${this.usage}, e.g. tracepoint:syscalls:sys_enter_openat`);

@@ -1,0 +1,53 @@
+// The command line, parsed with yargs. Options follow bpftrace's where bpftrace has them.
+
+import yargs from 'yargs';
+import type { EmitKind } from './emit.ts';
+
+export interface Args {
+  script?: string;
+  params?: string[];
+  e?: string;
+  o?: string;
+  q: boolean;
+  v: boolean;
+  l: boolean;
+  emit?: EmitKind;
+  dryRun: boolean;
+  p?: number;
+  c?: string;
+  unsafe: boolean;
+}
+
+export function parseArgs(argv: string[]): Args {
+  return yargs(argv)
+    .scriptName('tsbt')
+    .usage('$0 [options] (-e PROGRAM | FILE) [params...]\n\nCompile a tracing script straight to eBPF and run it.')
+    .option('e', { type: 'string', describe: 'program text to run', requiresArg: true })
+    .option('l', { type: 'boolean', default: false, describe: 'list probes (matching the pattern given as argument)' })
+    .option('p', { type: 'number', requiresArg: true, describe: 'trace only this process id' })
+    .option('c', { type: 'string', requiresArg: true, describe: 'run this command, trace it (cpid), exit when it exits' })
+    .option('o', { alias: 'output', type: 'string', requiresArg: true, describe: 'write the output to a file instead of stdout' })
+    .option('q', { alias: 'quiet', type: 'boolean', default: false, describe: 'do not print "Attached N probes"' })
+    .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'more detail: whole verifier logs, program sizes, tracepoint fields with -l' })
+    .option('emit', {
+      alias: 'd', choices: ['ast', 'ir', 'asm', 'artifact'] as const, describe: 'print what the script compiles to, and exit',
+    })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'compile and load every program through the verifier, attach nothing' })
+    .option('unsafe', { type: 'boolean', default: false, describe: 'allow builtins that act on the system (system())' })
+    .command('$0 [script] [params..]', false, (y) => y
+      .positional('script', { type: 'string', describe: 'script file (with -e or -l, a positional parameter or the pattern)' })
+      .positional('params', { type: 'string', array: true, describe: 'positional parameters $1, $2, ...' }))
+    .parserConfiguration({ 'parse-positional-numbers': false })
+    .example("$0 -e 'tracepoint:syscalls:sys_enter_openat < @[comm] = count(); >'", 'count openat calls by process name')
+    .example("$0 -e 'BEGIN < printf(\"hello\\n\"); exit(); >'", 'print and exit')
+    .example("$0 -l 'tracepoint:syscalls:*open*'", 'list matching probes')
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      process.stderr.write(`tsbt: ${err?.message ?? msg}\nRun 'tsbt --help' for usage.\n`);
+      process.exit(1);
+    })
+    .parseSync() as unknown as Args;
+}
