@@ -44,6 +44,10 @@ export function hostKernelInfo(): KernelInfo {
       return cache.get(key);
     },
     onlineCpuCount: () => onlineCpus().length,
+    // Binary symbols and USDT notes: implemented with runtime/kernel/elf (uprobe/usdt providers).
+    resolveBinary: (name) => ({ error: `uprobes are not wired yet (${name})` }),
+    binarySymbols: () => [],
+    usdtProbes: () => [],
     kernelFunctions() {
       try {
         // Lines are `name` or `name [module]`; names repeat for static functions of several files.

@@ -8,7 +8,7 @@ import type { Span } from '../grammar/source.ts';
 import type { AttachSpec, EventArg, EventSpec, MapSpec, ProgramType } from '../runtime/artifact.ts';
 import type { Base, Operand, VReg } from './ir/ir.ts';
 import type { IrBuilder } from './ir/builder.ts';
-import type { KernelInfo } from './kernel-info.ts';
+import type { KernelInfo, UsdtArgLocation } from './kernel-info.ts';
 import type { CompileOptions } from './context.ts';
 import type { AggregationKind, Type } from './types/types.ts';
 
@@ -31,6 +31,8 @@ export interface ConcreteProbe {
   argOffsets?: readonly number[];
   /** Where `retval` is in the context, for return probes. */
   retvalOffset?: number;
+  /** USDT probes: where each argument is (registers, memory, constants) instead of `argOffsets`. */
+  usdtArgs?: readonly UsdtArgLocation[];
 }
 
 export interface ProbeProvider {

@@ -115,7 +115,8 @@ export type AttachSpec =
       cpus: 'one' | 'all';
     }
   | { kind: 'kprobe'; func: string; offset: number; retprobe: boolean }
-  | { kind: 'uprobe'; path: string; offset: number; retprobe: boolean };
+  /** A uprobe at a file offset; `refCtrOffset` is a USDT semaphore's file offset; `pid` limits it to one process. */
+  | { kind: 'uprobe'; path: string; offset: number; retprobe: boolean; refCtrOffset?: number; pid?: number };
 
 export type EventSpec = PrintfEvent | ExitEvent | MapActionEvent | PrintValueEvent | TimeEvent | CommandEvent;
 

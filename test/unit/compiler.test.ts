@@ -8,7 +8,11 @@ import { decode, slots } from '../../compiler/bpf/insn.ts';
 
 const fixture: KernelInfo = {
   tracingUnavailable: () => undefined,
+  resolveBinary: (name) => ({ error: `no ${name}` }),
+  binarySymbols: () => [],
+  usdtProbes: () => [],
   onlineCpuCount: () => 4,
+  kernelFunctions: () => ['do_sys_openat2', 'vfs_read'],
   tracepointFields(category, event) {
     const common = [
       { name: 'common_type', typeText: 'unsigned short', offset: 0, size: 2, signed: false },
