@@ -3,6 +3,8 @@
 // such PMU (and no tracefs kprobe_events); that is reported as the probe being unavailable, in words.
 import { existsSync } from 'node:fs';
 import { pmuFormat, pmuType } from '../kernel/pmu.ts';
+import { Errno } from '../sys/constants.ts';
+import { SysError } from '../sys/errors.ts';
 import type { Sys } from '../sys/sys.ts';
 import { PerfEventAttachment, type Attachment } from './attachment.ts';
 import type { UprobePmu as ProbePmu } from './uprobe.ts';
@@ -49,5 +51,28 @@ export function attachKprobe(sys: Sys, probe: string, progFd: number, target: Kp
     samplePeriod: 1,
     wakeupEvents: 1,
   };
-  return PerfEventAttachment.open(sys, probe, progFd, [{ attr, pid: -1, cpu: 0 }]);
+  try {
+    return PerfEventAttachment.open(sys, probe, progFd, [{ attr, pid: -1, cpu: 0 }]);
+  } catch (err) {
+    throw kprobeOpenError(err, probe, target) ?? err;
+  }
+}
+
+const EILSEQ = 84;
+
+/** What perf_event_open's errno means for a kprobe, in words; undefined for errors not specific to kprobes. */
+function kprobeOpenError(err: unknown, probe: string, target: KprobeTarget): ProbeUnavailableError | undefined {
+  if (!(err instanceof SysError)) return undefined;
+  if (err.errno === Errno.ENOENT) {
+    return new ProbeUnavailableError(`${probe}: this kernel has no function named ${target.func} that can be probed (${err.code}): ` +
+      'it is not in /proc/kallsyms, or it was inlined or renamed (look for it in /sys/kernel/tracing/available_filter_functions).');
+  }
+  if (err.errno === EILSEQ) {
+    return new ProbeUnavailableError(`${probe}: offset ${target.offset} is not at an instruction boundary in ${target.func} (EILSEQ).`);
+  }
+  if (err.errno === Errno.EINVAL) {
+    return new ProbeUnavailableError(`${probe}: the kernel refused a kprobe on ${target.func} (${err.code}): functions the ` +
+      'kprobes code itself uses, or that run with kprobes disabled, cannot be probed (see /sys/kernel/debug/kprobes/blacklist).');
+  }
+  return undefined;
 }
