@@ -2,6 +2,7 @@
 
 import type { BuiltinFunction, BuiltinVariable, ProbeProvider, Registry } from '../compiler/registry.ts';
 import { avg, count, max, min, stats, sum } from './builtins/aggregations.ts';
+import { hist, lhist } from './builtins/histograms.ts';
 import { args, argRegisters, retval } from './builtins/args.ts';
 import { cgroup, comm, cpid, cpu, curtask, gid, ncpus, nsecs, pid, probe, rand, tid, uid } from './builtins/context.ts';
 import { del, hasKey } from './builtins/maps.ts';
@@ -15,7 +16,7 @@ import { rawTracepoint } from './providers/raw-tracepoint.ts';
 
 const providers: ProbeProvider[] = [begin, end, tracepoint, rawTracepoint, kprobe, kretprobe, interval, profile, software, hardware];
 const variables: BuiltinVariable[] = [cpid, pid, tid, uid, gid, comm, nsecs, cpu, rand, cgroup, curtask, ncpus, probe, args, ...argRegisters, retval];
-const functions: BuiltinFunction[] = [count, sum, min, max, avg, stats, printf, print, time, cat, exit, clear, zero, del, hasKey, str];
+const functions: BuiltinFunction[] = [count, sum, min, max, avg, stats, hist, lhist, printf, print, time, cat, exit, clear, zero, del, hasKey, str];
 
 const byName = new Map<string, ProbeProvider>();
 for (const p of providers) for (const n of [p.name, ...p.aliases]) byName.set(n, p);
