@@ -50,6 +50,8 @@ export interface TypeExpr {
   pointer: number;
   /** `char name[16]` / `uint8[4]`: element count. */
   arrayLen?: number;
+  /** `uint8[]` in a cast (the length comes from the value cast) or `char data[]` in a struct: an array without a length. */
+  unsizedArray?: boolean;
   span: Span;
 }
 

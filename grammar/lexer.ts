@@ -43,8 +43,8 @@ type GroupKind = 'angle' | 'brace' | 'paren' | 'bracket' | 'filter';
 interface Group {
   kind: GroupKind;
   opener: IToken;
-  /** A `(` right after `if`: the `<` after its `)` opens a block. */
-  ifCondition: boolean;
+  /** A `(` right after `if`, `while`, `for` or `unroll`: the `<` after its `)` opens a block. */
+  beforeBlock: boolean;
   /** In a `< >` block: the last `>` read as greater-than, to explain a block that never closes. */
   gtReadAsOperator?: IToken;
 }
@@ -60,8 +60,12 @@ const CLOSERS: Record<GroupKind, { type: TokenType; text: string }> = {
 /** Deeper nesting is refused: the parser recurses a dozen calls per level. */
 const MAX_NESTING = 64;
 
-/** Tokens after which a statement starts: a `>` here can only close the block. */
+/** Tokens after which a statement starts: a `>` here can only close the block, a `<` only open one. */
 const STATEMENT_START_AFTER = new Set<TokenType>([T.BlockOpen, T.BlockClose, T.LBrace, T.RBrace, T.Semi]);
+/** Keywords whose `( ... )` is followed by a block. */
+const BLOCK_HEADS = new Set<TokenType>([T.If, T.While, T.For, T.Unroll]);
+/** Words that are keywords at top level, before the probes. */
+const TOP_LEVEL_KEYWORDS = new Map<string, TokenType>([['config', T.Config], ['let', T.Let], ['struct', T.Struct]]);
 
 class Scanner {
   private readonly text: string;
@@ -69,7 +73,7 @@ class Scanner {
   private readonly tokens: IToken[] = [];
   private readonly diagnostics: Diagnostic[] = [];
   private readonly groups: Group[] = [];
-  /** The last token was `else` or the `)` of an `if (...)`: a `<` now opens a block. */
+  /** The last token was `else` or the `)` of an `if (...)`, `while (...)`...: a `<` now opens a block. */
   private expectBlock = false;
   private lastType: TokenType | undefined;
   /** End of the last token read from the text (zero-width repair tokens are placed here). */
@@ -110,6 +114,7 @@ class Scanner {
     const c = text[start]!;
     switch (c) {
       case '"': return this.stringLiteral(start);
+      case '#': return this.hash(start);
       case "'": return this.wronglyQuoted(start, "'");
       case '\u201c': return this.wronglyQuoted(start, '\u201d');
       case '@': return this.sigilName(start, T.MapName);
@@ -125,17 +130,19 @@ class Scanner {
       case '/': return this.slash(start);
       case ';': return this.semicolon(start);
       case ',': return this.operator(start, T.Comma);
-      case '=': return this.operator(start, T.Assign, '=', T.EqEq);
-      case '!': return this.operator(start, T.Bang, '=', T.NotEq);
-      case '&': return this.operator(start, T.Amp, '&', T.AndAnd);
-      case '|': return this.operator(start, T.Pipe, '|', T.OrOr);
-      case '-': return this.operator(start, T.Minus, '>', T.Arrow);
-      case '^': return this.operator(start, T.Caret);
+      case '?': return this.operator(start, T.Question);
+      case ':': return this.groups.length > 0 ? this.operator(start, T.Colon) : this.unknownCharacters(start);
+      case '=': return this.operator(start, T.Assign, { '=': T.EqEq });
+      case '!': return this.operator(start, T.Bang, { '=': T.NotEq });
+      case '&': return this.operator(start, T.Amp, { '&': T.AndAnd, '=': T.AmpAssign });
+      case '|': return this.operator(start, T.Pipe, { '|': T.OrOr, '=': T.PipeAssign });
+      case '-': return this.operator(start, T.Minus, { '>': T.Arrow, '-': T.MinusMinus, '=': T.MinusAssign });
+      case '+': return this.operator(start, T.Plus, { '+': T.PlusPlus, '=': T.PlusAssign });
+      case '^': return this.operator(start, T.Caret, { '=': T.CaretAssign });
+      case '*': return this.operator(start, T.Star, { '=': T.StarAssign });
+      case '%': return this.operator(start, T.Percent, { '=': T.PercentAssign });
       case '~': return this.operator(start, T.Tilde);
-      case '+': return this.operator(start, T.Plus);
-      case '*': return this.operator(start, T.Star);
-      case '%': return this.operator(start, T.Percent);
-      case '.': return this.operator(start, T.Dot);
+      case '.': return this.operator(start, T.Dot, { '.': T.DotDot });
     }
     const code = text.charCodeAt(start);
     if (isDigit(code)) return this.integerLiteral(start);
@@ -156,9 +163,10 @@ class Scanner {
     return token;
   }
 
-  /** A one-character token, or a two-character one when `second` follows. */
-  private operator(start: number, one: TokenType, second?: string, two?: TokenType): void {
-    if (two && this.text[start + 1] === second) this.emit(two, start, start + 2);
+  /** A one-character token, or a two-character one by its second character. */
+  private operator(start: number, one: TokenType, two?: Record<string, TokenType>): void {
+    const second = two?.[this.text[start + 1]!];
+    if (second) this.emit(second, start, start + 2);
     else this.emit(one, start, start + 1);
   }
 
@@ -175,9 +183,9 @@ class Scanner {
       this.pos = this.text.length;
       return;
     }
-    const ifCondition = kind === 'paren' && this.lastType === T.If;
+    const beforeBlock = kind === 'paren' && this.lastType !== undefined && BLOCK_HEADS.has(this.lastType);
     const opener = this.emit(type, start, start + 1);
-    this.groups.push({ kind, opener, ifCondition });
+    this.groups.push({ kind, opener, beforeBlock });
   }
 
   /** Pops the innermost group, emitting its closer (`start === end` for a repair token). */
@@ -187,7 +195,7 @@ class Scanner {
     // A `>` misread in a nested block also explains why the enclosing block ends up unclosed.
     const parent = this.top();
     if (parent && group.gtReadAsOperator) parent.gtReadAsOperator = group.gtReadAsOperator;
-    if (group.ifCondition) this.expectBlock = true;
+    if (group.beforeBlock) this.expectBlock = true;
     if (this.groups.length === 0 && group.kind === 'angle') this.lastTopLevelClose = token;
   }
 
@@ -290,20 +298,31 @@ class Scanner {
   }
 
   private semicolon(start: number): void {
-    // Inside a block `;` ends the statement, so nothing opened in it can still be open. (In a filter
-    // or at top level a `;` is left for the parser to report.)
+    // Inside a block (or at top level, after a map declaration) `;` ends the statement, so nothing
+    // opened in it can still be open. (In a filter a `;` is left for the parser to report.)
     const boundary = this.innermostBlockOrFilter();
-    if (boundary >= 0 && this.groups[boundary]!.kind !== 'filter') this.closeExpressionGroups();
+    if (boundary < 0 || this.groups[boundary]!.kind !== 'filter') this.closeExpressionGroups();
     this.emit(T.Semi, start, start + 1);
   }
 
-  /** `<` opens a block where one is expected (top level, after `if (...)` or `else`); else it compares. */
+  /**
+   * `<` opens a block where one is expected (top level, after `if (...)`, `while (...)`, `for (...)`,
+   * `unroll (...)` or `else`, and where a statement starts); else it compares.
+   */
   private lessThan(start: number): void {
-    if (this.groups.length === 0 || this.expectBlock) return this.open('angle', T.BlockOpen, start);
+    if (this.groups.length === 0 || this.expectBlock || this.atStatementStart()) return this.open('angle', T.BlockOpen, start);
     const next = this.text[start + 1];
-    if (next === '<') this.emit(T.Shl, start, start + 2);
-    else if (next === '=') this.emit(T.Le, start, start + 2);
+    if (next === '<') {
+      if (this.text[start + 2] === '=') this.emit(T.ShlAssign, start, start + 3);
+      else this.emit(T.Shl, start, start + 2);
+    } else if (next === '=') this.emit(T.Le, start, start + 2);
     else this.emit(T.Lt, start, start + 1);
+  }
+
+  /** Directly inside a block, right after its opener, a `;` or a nested block. */
+  private atStatementStart(): boolean {
+    const kind = this.top()?.kind;
+    return (kind === 'angle' || kind === 'brace') && this.lastType !== undefined && STATEMENT_START_AFTER.has(this.lastType);
   }
 
   /**
@@ -323,18 +342,21 @@ class Scanner {
       return;
     }
     const next = this.text[start + 1];
+    // `>=` and `>>=` are always operators (but where a statement starts).
+    const withEquals = next === '=' || (next === '>' && this.text[start + 2] === '=');
     if (group.kind === 'angle') {
       if (this.lastType !== undefined && STATEMENT_START_AFTER.has(this.lastType)) return this.close(start, start + 1);
       const after = start + (next === '>' ? 2 : 1);
-      if (next !== '=' && (endsLine(this.text, after) || cannotBeOperand(this.text, after))) return this.close(start, start + 1);
+      if (!withEquals && (endsLine(this.text, after) || cannotBeOperand(this.text, after))) return this.close(start, start + 1);
     } else if (this.isBlockCloseInOpenGroup(start)) {
       // Error recovery only: `printf("x" >` then the end. Valid programs never get here.
       this.closeGroupsAbove(this.innermostBlockOrFilter(), 'outer');
       return this.close(start, start + 1);
     }
-    const ambiguous = group.kind === 'angle' ? AMBIGUOUS_GT : undefined;
+    const ambiguous = group.kind === 'angle' && !withEquals ? AMBIGUOUS_GT : undefined;
     let token: IToken;
-    if (next === '>') token = this.emit(T.Shr, start, start + 2, ambiguous);
+    if (next === '>' && withEquals) token = this.emit(T.ShrAssign, start, start + 3);
+    else if (next === '>') token = this.emit(T.Shr, start, start + 2, ambiguous);
     else if (next === '=') token = this.emit(T.Ge, start, start + 2);
     else token = this.emit(T.Gt, start, start + 1, ambiguous);
     if (ambiguous) group.gtReadAsOperator = token;
@@ -348,6 +370,7 @@ class Scanner {
   private isBlockCloseInOpenGroup(start: number): boolean {
     const block = this.innermostBlockOrFilter();
     if (block < 0 || this.groups[block]!.kind !== 'angle' || this.text[start + 1] === '=') return false;
+    if (this.text.startsWith('>>=', start)) return false;
     const after = start + (this.text[start + 1] === '>' ? 2 : 1);
     const at = skipTrivia(this.text, after).pos;
     const next = this.text[at];
@@ -361,32 +384,49 @@ class Scanner {
     const group = this.top();
     if (group === undefined && this.lastType === T.ProbeSpec) return this.open('filter', T.FilterSlash, start);
     if (group?.kind === 'filter') return this.close(start, start + 1);
-    this.emit(T.Slash, start, start + 1);
+    if (this.text[start + 1] === '=') this.emit(T.SlashAssign, start, start + 2);
+    else this.emit(T.Slash, start, start + 1);
+  }
+
+  /** At top level an `#include` line is skipped (kernel types come from BTF); any other `#` is an error. */
+  private hash(start: number): void {
+    if (this.groups.length === 0 && /^#[ \t]*include\b/.test(this.text.slice(start, start + 32))) {
+      const nl = this.text.indexOf('\n', start);
+      this.pos = nl < 0 ? this.text.length : nl;
+      return;
+    }
+    this.unknownCharacters(start);
   }
 
   // ---- words, names and literals -----------------------------------------------------------------
 
   private word(start: number): void {
     const word = wordAt(this.text, start);
-    let end = start + word.length;
+    const end = start + word.length;
     if (this.groups.length === 0) {
       if (this.text[end] === ':') this.emit(T.ProbeSpec, start, specEnd(this.text, end));
-      else this.emit(isBareProbe(word) ? T.ProbeSpec : T.Ident, start, end);
+      else this.emit(isBareProbe(word) ? T.ProbeSpec : TOP_LEVEL_KEYWORDS.get(word) ?? T.Ident, start, end);
       return;
     }
-    if (word === 'if') this.emit(T.If, start, end);
-    else if (word === 'else') {
-      this.emit(T.Else, start, end);
-      this.expectBlock = true;
-    } else this.emit(T.Ident, start, end);
+    const keyword = T.KEYWORDS.get(word);
+    this.emit(keyword ?? (T.TYPE_WORDS.has(word) ? T.TypeWord : T.Ident), start, end);
+    if (keyword === T.Else) this.expectBlock = true;
   }
 
-  /** `@name`, `@` (the anonymous map), `$name`, `$1`. */
+  /** `@name`, `@` (the anonymous map), `$name`, and the positional parameters `$1`, `$2`... and `$#`. */
   private sigilName(start: number, type: TokenType): void {
     let end = start + 1;
     const first = this.text.charCodeAt(end);
-    const positional = type === T.VarName && isDigit(first);
-    if (isWordStart(first) || positional) {
+    if (type === T.VarName && this.text[end] === '#') {
+      end++;
+    } else if (type === T.VarName && isDigit(first)) {
+      while (isDigit(this.text.charCodeAt(end))) end++;
+      if (isWordChar(this.text.charCodeAt(end))) {
+        while (isWordChar(this.text.charCodeAt(end))) end++;
+        const hint = 'variable names start with a letter or `_`; `$1`, `$2`... are the positional parameters';
+        this.report(`invalid variable name \`${this.text.slice(start, end)}\``, start, end, hint);
+      }
+    } else if (isWordStart(first)) {
       while (isWordChar(this.text.charCodeAt(end))) end++;
     } else if (type === T.VarName) {
       this.report('expected a variable name after `$`', start, start + 1, 'variables are written `$name`');
@@ -414,7 +454,7 @@ class Scanner {
   }
 
   private integerLiteral(start: number): void {
-    const scanned = scanInteger(this.text, start);
+    const scanned = scanInteger(this.text, start, this.lastType === T.Dot);
     this.diagnostics.push(...scanned.diagnostics);
     this.emit(T.IntLit, start, scanned.end, scanned.value);
   }
@@ -424,7 +464,11 @@ class Scanner {
     const close = this.text.indexOf(quote, start + 1);
     const newline = this.text.indexOf('\n', start);
     if (close < 0 || (newline >= 0 && newline < close)) return this.unknownCharacters(start);
-    this.report('strings are written in plain double quotes', start, close + 1, `write "${this.text.slice(start + 1, close)}"`);
+    const content = this.text.slice(start + 1, close);
+    const hint = quote === "'" && [...content].length === 1
+      ? `there are no character literals: write the character's code, ${content.codePointAt(0)}, or the string "${content}"`
+      : `write "${content}"`;
+    this.report('strings are written in plain double quotes', start, close + 1, hint);
     this.emit(T.StrLit, start, close + 1, this.text.slice(start + 1, close));
   }
 
@@ -433,7 +477,7 @@ class Scanner {
     let end = start + 1;
     while (end < this.text.length) {
       const c = this.text.charCodeAt(end);
-      if (isSpace(c) || isWordChar(c) || '"\'\u201c@$()[]{}<>;,=!&|^~+-*%./'.includes(this.text[end]!)) break;
+      if (isSpace(c) || isWordChar(c) || '"\'\u201c@$()[]{}<>;,=!&|^~+-*%./?:'.includes(this.text[end]!)) break;
       end++;
     }
     const chars = this.text.slice(start, end);
@@ -462,9 +506,11 @@ function showCharacters(chars: string): string {
 }
 
 function unknownCharacterHint(c: string, inBlock: boolean): string | undefined {
-  if (c === '#') return 'comments start with `//`';
+  if (c === '#') {
+    return inBlock ? 'comments start with `//`' : 'comments start with `//`; of the C preprocessor only `#include` lines are accepted (and ignored)';
+  }
   if (c === "'") return 'strings are written in double quotes: "text"';
   if (c === '\u201c' || c === '\u201d') return 'use a plain double quote `"`';
-  if (c === ':' && inBlock) return '`:` only appears in probe specs, before a block; is a block above not closed?';
+  if (c === ':') return '`:` only appears in probe specs, written without spaces: `kprobe:vfs_read`';
   return undefined;
 }

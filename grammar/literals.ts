@@ -62,24 +62,66 @@ const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '
 const isWordChar = (c: string | undefined) => c !== undefined && /^[A-Za-z0-9_]$/.test(c);
 const MAX_U64 = (1n << 64n) - 1n;
 
-/** A decimal (`1_000`) or hex (`0x1f`) integer literal starting at a digit at `start`. */
-export function scanInteger(text: string, start: number): ScannedLiteral<bigint> {
+/** C's integer suffixes, accepted and ignored as bpftrace does: `123U`, `123UL`, `123LL`. */
+const INT_SUFFIX = /^(?:[uU]|[uU]?[lL]{1,2})$/;
+/** Duration suffixes: the literal is that many nanoseconds (`1ms` is 1000000). */
+const DURATION_NS: Record<string, bigint> = {
+  ns: 1n, us: 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n, d: 86_400_000_000_000n,
+};
+
+/**
+ * An integer literal starting at a digit at `start`: decimal `1_000`, hex `0x1f`, octal `0777`,
+ * scientific `1e6` (integers only), with an optional C suffix (`10UL`, ignored) or a duration suffix
+ * (`5ms` → nanoseconds). `afterDot`: the literal follows a `.` (a tuple index, `$t.0.1`), so a `.`
+ * after it is not a decimal point.
+ */
+export function scanInteger(text: string, start: number, afterDot = false): ScannedLiteral<bigint> {
   const hex = text[start] === '0' && (text[start + 1] === 'x' || text[start + 1] === 'X');
   let i = hex ? start + 2 : start;
   while (hex ? isHex(text[i]) || text[i] === '_' : isDigit(text[i]) || text[i] === '_') i++;
   const digits = text.slice(hex ? start + 2 : start, i).replace(/_/g, '');
-  // Letters glued to a number (`12ab`, `0x`, `0xfg`) make one bad literal, reported once.
+  let exponent: string | undefined;
+  if (!hex && (text[i] === 'e' || text[i] === 'E') && isDigit(text[i + 1])) {
+    let j = i + 1;
+    while (isDigit(text[j])) j++;
+    exponent = text.slice(i + 1, j);
+    i = j;
+  }
+  // Letters glued to a number (`12ab`, `0x`, `0xfg`) make one bad literal, reported once, unless they
+  // are a suffix.
   let end = i;
   while (isWordChar(text[end])) end++;
-  const span = { start, end };
+  const suffix = text.slice(i, end);
+  const fail = (message: string, hint?: string, to = end) =>
+    ({ end: to, value: 0n, diagnostics: [error(message, { start, end: to }, hint)] });
   const literal = text.slice(start, end);
-  if (end > i || digits === '') {
-    const hint = hex ? 'hex literals are written `0x` followed by the digits 0-9 and a-f' : 'a name cannot start with a digit';
-    return { end, value: 0n, diagnostics: [error(`invalid number \`${literal}\``, span, hint)] };
+  if (!hex && !afterDot && text[end] === '.' && isDigit(text[end + 1])) {
+    let to = end + 1;
+    while (isWordChar(text[to])) to++;
+    return fail(`\`${text.slice(start, to)}\` is not an integer`, 'floating-point numbers are not supported: BPF has no floating point', to);
   }
-  const value = BigInt(hex ? `0x${digits}` : digits);
+  if (!hex && (text[i] === 'e' || text[i] === 'E') && (text[i + 1] === '-' || text[i + 1] === '+') && isDigit(text[i + 2])) {
+    let to = i + 2;
+    while (isDigit(text[to])) to++;
+    return fail(`\`${text.slice(start, to)}\` is not an integer`, 'scientific notation is for integers only: `2e3` is 2000, `1e-3` has no integer value', to);
+  }
+  const isDuration = !hex && Object.hasOwn(DURATION_NS, suffix);
+  if ((suffix !== '' && !INT_SUFFIX.test(suffix) && !isDuration) || digits === '') {
+    const hint = hex ? 'hex literals are written `0x` followed by the digits 0-9 and a-f'
+      : /^[0-9]/.test(suffix) || suffix === '' ? undefined
+      : 'a name cannot start with a digit; a number may end in a duration (`ns` `us` `ms` `s` `m` `h` `d`) or a C suffix (`U` `L` `UL` `LL` `ULL`)';
+    return fail(`invalid number \`${literal}\``, hint);
+  }
+  const octal = !hex && exponent === undefined && digits.length > 1 && digits[0] === '0';
+  if (octal && /[89]/.test(digits)) {
+    return fail(`invalid octal number \`${literal}\``, `a number starting with 0 is octal (digits 0-7); for decimal write \`${digits.replace(/^0+(?=.)/, '')}\``);
+  }
+  let value = BigInt(hex ? `0x${digits}` : octal ? `0o${digits}` : digits);
+  // 10^20 already overflows: cap the power so that `1e999999999` costs nothing.
+  if (exponent !== undefined && value !== 0n) value *= 10n ** BigInt(Math.min(Number(exponent), 20));
+  if (isDuration) value *= DURATION_NS[suffix]!;
   if (value > MAX_U64) {
-    return { end, value: 0n, diagnostics: [error(`number \`${literal}\` does not fit in 64 bits`, span, 'the largest integer is 0xffff_ffff_ffff_ffff')] };
+    return fail(`number \`${literal}\` does not fit in 64 bits`, 'the largest integer is 0xffff_ffff_ffff_ffff');
   }
   return { end, value, diagnostics: [] };
 }

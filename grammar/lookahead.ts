@@ -8,7 +8,9 @@ export const isWordStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c
 export const isWordChar = (c: number) => isWordStart(c) || (c >= 48 && c <= 57);
 export const isDigit = (c: number) => c >= 48 && c <= 57;
 export const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
-/** Characters that can begin an operand: what may follow a `>` that is greater-than. */
+/** Keywords that start a statement (or `struct`, which only follows a `(`): never an operand. */
+const STATEMENT_KEYWORDS = new Set(['if', 'else', 'while', 'for', 'unroll', 'let', 'break', 'continue', 'return', 'struct']);
+/** Characters that can begin an operand (and `++`): what may follow a `>` that is greater-than. */
 const OPERAND_START = new Set(['"', '@', '$', '(', '!', '-', '~']);
 /** Where a probe spec ends (a `/` inside it is part of a path; `//` starts a comment). */
 const SPEC_END = new Set([',', '{', '}', '<', '>', ';', '(', ')', '"']);
@@ -61,7 +63,8 @@ export function endsLine(text: string, pos: number): boolean {
 
 /**
  * Whether the text at `pos` cannot be the right operand of a `>`, so that a `>` before it closes a
- * block: end of input, a token that cannot start an expression, `if`/`else`, or a probe header.
+ * block: end of input, a token that cannot start an expression, a statement keyword (`if`, `else`,
+ * `while`...), or a probe header.
  */
 export function cannotBeOperand(text: string, pos: number): boolean {
   const at = skipTrivia(text, pos).pos;
@@ -69,7 +72,7 @@ export function cannotBeOperand(text: string, pos: number): boolean {
   const c = text.charCodeAt(at);
   if (isWordStart(c)) {
     const word = wordAt(text, at);
-    if (word === 'if' || word === 'else') return true;
+    if (STATEMENT_KEYWORDS.has(word)) return true;
     const after = at + word.length;
     if (text[after] === ':' && isProbeTypeWord(word)) return true;
     if (isBareProbe(word)) {
@@ -78,5 +81,6 @@ export function cannotBeOperand(text: string, pos: number): boolean {
     }
     return false;
   }
+  if (text.startsWith('++', at)) return false;
   return !isDigit(c) && !OPERAND_START.has(text[at]!);
 }

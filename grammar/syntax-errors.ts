@@ -5,6 +5,7 @@ import { EOF, type IParserErrorMessageProvider, type IRecognitionException, type
 import { error, type Diagnostic } from './diagnostics.ts';
 import { AMBIGUOUS_GT, explainAmbiguousGt } from './lexer.ts';
 import type { SourceFile, Span } from './source.ts';
+import { isProbeTypeWord } from './probe-spec.ts';
 import * as T from './tokens.ts';
 import { isRepairToken, tokenSpan } from './tokens.ts';
 
@@ -30,9 +31,18 @@ export interface ErrorContext {
 const OPERATORS = new Set<TokenType>([
   T.Star, T.Slash, T.Percent, T.Plus, T.Minus, T.Shl, T.Shr, T.Lt, T.Le, T.Gt, T.Ge, T.EqEq, T.NotEq,
   T.Amp, T.Caret, T.Pipe, T.AndAnd, T.OrOr, T.Bang, T.Tilde, T.Assign, T.Comma, T.LParen, T.LBracket,
+  T.Question, T.Colon, T.DotDot, T.PlusPlus, T.MinusMinus, T.PlusAssign, T.MinusAssign, T.StarAssign, T.SlashAssign,
+  T.PercentAssign, T.AmpAssign, T.PipeAssign, T.CaretAssign, T.ShlAssign, T.ShrAssign,
 ]);
 const STATEMENT_BOUNDARIES = new Set<TokenType>([T.Semi, T.BlockOpen, T.BlockClose, T.LBrace, T.RBrace]);
-const STATEMENT_STARTS = new Set<TokenType>([T.If, T.Ident, T.MapName, T.VarName, T.IntLit, T.StrLit, T.LParen]);
+const STATEMENT_STARTS = new Set<TokenType>([
+  T.If, T.While, T.For, T.Unroll, T.Let, T.Break, T.Continue, T.Return, T.Ident, T.MapName, T.VarName, T.IntLit, T.StrLit,
+  T.LParen, T.PlusPlus, T.MinusMinus, T.True, T.False, T.Sizeof, T.Offsetof, T.BlockOpen, T.LBrace,
+]);
+/** The keyword of each statement rule whose body is a block. */
+const BLOCK_STATEMENTS: Record<string, string> = { ifStatement: 'if', whileStatement: 'while', forStatement: 'for', unrollStatement: 'unroll' };
+const MAP_KINDS_HINT = 'a map declaration is `let @name = hash(N);` (or `lruhash`, `percpuhash`, `percpulruhash`)';
+const FOR_HINT = 'a `for` loop is `for ($i : 0..10) < ... >` or `for ($kv : @map) < ... >`';
 
 export function syntaxError(e: IRecognitionException, ctx: ErrorContext): Diagnostic {
   const site = locate(e.token, ctx);
@@ -51,7 +61,8 @@ export function syntaxError(e: IRecognitionException, ctx: ErrorContext): Diagno
           const trailing = foundType === T.BlockOpen || foundType === T.LBrace || foundType === T.FilterSlash;
           return say('a probe after `,`', trailing ? 'remove the `,` after the last probe' : probeHint(foundType));
         }
-        return say('a probe such as `BEGIN` or `kprobe:vfs_read`', probeHint(foundType));
+        const unsupported = site.token && ['union', 'enum'].includes(site.token.image) && foundType === T.Ident;
+        return say('a probe such as `BEGIN` or `kprobe:vfs_read`', unsupported ? `only \`struct\` definitions are supported (kernel types come from BTF), not \`${site.token!.image}\`` : probeHint(foundType));
       }
       if (rule === 'probe' && expected === T.FilterSlash.name) {
         return say('`/` to end the filter', 'a filter is one expression between slashes: `kprobe:f /pid > 1/ < ... >`');
@@ -61,30 +72,92 @@ export function syntaxError(e: IRecognitionException, ctx: ErrorContext): Diagno
         const hint = foundType === T.Else ? 'this `else` has no `if` right before it' : ambiguousGtHint(site.index, ctx);
         return say(`a statement or \`${closer}\``, hint);
       }
-      if (rule === 'ifStatement' && expected === T.LParen.name) {
-        return say('`(` after `if`', 'write the condition in parentheses: `if (x > 0) < ... >`');
+      const keyword = BLOCK_STATEMENTS[rule];
+      if (keyword && expected === T.LParen.name) {
+        const example = keyword === 'for' ? '`for ($i : 0..10) < ... >`' : keyword === 'unroll' ? '`unroll (4) < ... >`' : `\`${keyword} (x > 0) < ... >\``;
+        return say(`\`(\` after \`${keyword}\``, `write it in parentheses: ${example}`);
       }
-      if (rule === 'ifStatement' && expected === T.RParen.name) return say('`)` after the condition of `if`');
+      if (keyword === 'for') {
+        if (expected === T.VarName.name) return say('a variable after `for (`', FOR_HINT);
+        if (expected === T.Colon.name) return say('`:` after the loop variable', FOR_HINT);
+        if (expected === T.RParen.name) {
+          let afterRange = false;
+          for (let i = site.index - 1; i >= 0 && ctx.tokens[i]!.tokenType !== T.For; i--) afterRange ||= ctx.tokens[i]!.tokenType === T.DotDot;
+          if (afterRange) return say('`)` after the range', 'the ends of a range are single operands: write `0..($n + 1)`');
+          return say('`..` or `)` after the start of the range', FOR_HINT);
+        }
+      }
+      if (keyword && expected === T.RParen.name) {
+        return say(`\`)\` after the ${keyword === 'unroll' ? 'count' : 'condition'} of \`${keyword}\``);
+      }
+      if (rule === 'letStatement' && expected === T.VarName.name) {
+        if (foundType === T.MapName) {
+          return error('maps are declared at the top of the script, not in a block', site.span, `before the probes: ${MAP_KINDS_HINT.replace('a map declaration is ', '')}`);
+        }
+        return say('a variable after `let`', 'declare a variable with `let $name;`, `let $name = value;` or `let $name: type = value;`');
+      }
+      if (rule === 'mapDecl') {
+        if (expected === T.MapName.name) {
+          const hint = foundType === T.VarName ? 'at the top of the script `let` declares a map; variables are declared inside a block' : MAP_KINDS_HINT;
+          return say('a map after `let`', hint);
+        }
+        if (expected === T.Ident.name) return say('the kind of map after `=`', MAP_KINDS_HINT);
+        if (expected === T.Semi.name) return say('`;` after the map declaration');
+        return say(labelOf(expected), MAP_KINDS_HINT);
+      }
+      if (rule === 'configBlock' || rule === 'configSetting') {
+        const hint = 'the config block is `config = { max_strlen = 128; max_map_keys = 1000 }`';
+        if (rule === 'configSetting' && expected === T.Name.name) return say('a setting name', hint);
+        if (rule === 'configSetting' && expected === T.Assign.name) return say(`\`=\` after \`${previous?.image}\``, hint);
+        if (rule === 'configBlock' && expected === T.RBrace.name) return say('a setting (`name = value`) or `}`', hint);
+        return say(labelOf(expected), hint);
+      }
+      if ((rule === 'structDef' || rule === 'castType' || rule === 'declType' || rule === 'structField') && expected === T.Name.name && previous?.tokenType === T.Struct) {
+        return say('a struct name after `struct`', rule === 'structDef' ? 'a struct definition is `struct name { type member; ... }`' : 'a struct type is written `struct name`, e.g. `(struct sock *)arg0`');
+      }
+      if (rule === 'structDef' && expected === T.LBrace.name) return say('`{` after the struct name', 'a struct definition is `struct name { type member; ... }`');
+      if (rule === 'structDef' && expected === T.RBrace.name) return say('a member (`type name;`) or `}`', 'a struct definition is `struct name { type member; ... }`');
+      if (rule === 'ternary' && expected === T.Colon.name) return say('`:` in the conditional', 'a conditional is written `cond ? value_if_true : value_if_false`');
+      if (rule === 'parenthesized' && expected === T.RParen.name) {
+        return say(previous && (previous.tokenType === T.Star || previous.tokenType === T.TypeWord || previous.tokenType === T.RBracket) ? '`)` after the type' : '`,` or `)`');
+      }
+      if (rule === 'sizeofExpr' && expected !== T.RParen.name) return say(`${labelOf(expected)} after \`sizeof\``, 'write `sizeof(type)` or `sizeof(expression)`');
+      if (rule === 'offsetofExpr') {
+        const hint = 'write `offsetof(struct name, member)`; the member may be a path `a.b`';
+        if (expected === T.Comma.name) return say('`,` and a member after the type', hint);
+        if (expected === T.Name.name) return say(`a member name after \`${previous?.image}\``, hint);
+        return say(labelOf(expected), hint);
+      }
       if (rule === 'nameOrCall' && expected === T.RParen.name) {
         return say(previous?.tokenType === T.LParen ? 'an argument or `)`' : '`,` or `)` after the argument');
       }
       if (rule === 'mapRef' && expected === T.RBracket.name) return say('`,` or `]` after the map key');
-      if (rule === 'postfix' && expected === T.Ident.name) return say(`a field name after \`${previous?.image ?? '->'}\``);
+      if (rule === 'postfix' && expected === T.Name.name) return say(`a field name after \`${previous?.image ?? '->'}\``);
+      if (rule === 'postfix' && expected === T.RBracket.name) return say('`]` after the index', foundType === T.Comma ? 'an index is one expression; only maps take several keys: `@m[a, b]`' : undefined);
       return say(labelOf(expected));
     }
     case 'NoViableAltException': {
       if (rule === 'statementEnd') {
         const closer = enclosingCloser(site.index, ctx);
         const hint = ambiguousGtHint(site.index, ctx)
+          ?? (previous?.tokenType === T.Return ? '`return` takes no value here: it ends the probe' : undefined)
+          ?? (foundType === T.Ident && ctx.tokens[site.index + 1]?.tokenType === T.Colon && isProbeTypeWord(site.token!.image)
+            ? `\`${site.token!.image}:\` starts a probe: is the block before it missing its \`${closer}\`?` : undefined)
           ?? (foundType && STATEMENT_STARTS.has(foundType) ? 'separate statements with `;`' : undefined);
         return error(`expected \`;\` or \`${closer}\` after this statement, found ${found}`, site.span, hint);
       }
       if (rule === 'block') {
-        const where = parentRule === 'probe' ? "to start the probe's body" : previous?.tokenType === T.Else ? 'after `else`' : 'after `if (...)`';
+        const keyword = BLOCK_STATEMENTS[parentRule] ?? 'if';
+        const where = parentRule === 'probe' ? "to start the probe's body" : previous?.tokenType === T.Else ? 'after `else`' : `after \`${keyword} (...)\``;
         return say(`\`<\` or \`{\` ${where}`, blockHint(previous, foundType, parentRule));
       }
       if (rule === 'ifStatement') return say('`if`, `<` or `{` after `else`');
-      if (rule === 'unary' || rule === 'primary') {
+      if (rule === 'parenthesized' && previous?.tokenType === T.Comma) return say('an expression after `,`', 'a tuple is `(a, b)`; a single element tuple is `(a,)`');
+      if (rule === 'declType' || rule === 'castType' || rule === 'structField') {
+        return say(rule === 'structField' ? 'a member (`type name;`)' : 'a type', 'types are `uint8`...`uint64`, `int8`...`int64`, `bool`, `string`, C types like `u32` or `unsigned int`, and `struct name`');
+      }
+      if (rule === 'jumpStatement') return error(`unexpected ${found}`, site.span);
+      if (rule === 'unary' || rule === 'primary' || rule === 'postfix' || rule === 'sizeofExpr') {
         const after = previous && OPERATORS.has(previous.tokenType) && !isRepairToken(previous) ? ` after \`${previous.image}\`` : '';
         return say(`an expression${after}`);
       }
@@ -158,12 +231,16 @@ function ambiguousGtHint(index: number, ctx: ErrorContext): string | undefined {
 
 function probeHint(found: TokenType | undefined): string | undefined {
   if (found === T.Ident) return 'a probe is written `type:target` (for example `kprobe:vfs_read`), or `BEGIN` / `END`';
+  if (found === T.Semi) return 'a probe\'s block needs no `;` after it';
   if (found === T.BlockOpen || found === T.LBrace) return 'a block must come after one or more probes';
   return undefined;
 }
 
 function blockHint(previous: IToken | undefined, found: TokenType | undefined, parentRule: string): string | undefined {
-  if (parentRule !== 'probe') return 'the body of an `if` is a block: `if (x) < ... >`';
+  if (parentRule !== 'probe') {
+    const keyword = BLOCK_STATEMENTS[parentRule] ?? 'if';
+    return `the body of \`${keyword}\` is a block: \`${keyword} (${keyword === 'for' ? '$i : 0..10' : keyword === 'unroll' ? '4' : 'x'}) < ... >\``;
+  }
   if (previous?.tokenType === T.FilterSlash) {
     return 'a `/` inside a filter ends it: write division in parentheses, e.g. `/(a / b) > 1/`';
   }

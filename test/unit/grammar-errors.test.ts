@@ -41,7 +41,7 @@ t('unknown characters', () => {
     '  |                ^',
     '  = hint: comments start with `//`',
   ].join('\n'));
-  assert.equal(brief('BEGIN < @x = 1 ?? 2; >'), ['1:16: unexpected characters `??`']);
+  assert.equal(brief('BEGIN < @x = 1 \\\\ 2; >'), ['1:16: unexpected characters `\\\\`']);
   assert.equal(brief('BEGIN < @x = 1\u00a0; >'), ['1:15: unexpected character U+00A0']);
   assert.equal(brief("BEGIN < printf('hi') >"), ['1:16: strings are written in plain double quotes']);
 });
