@@ -3,7 +3,9 @@
 
 import type { KernelInfo, TracepointField } from '../compiler/kernel-info.ts';
 import { readFileSync } from 'node:fs';
+import { binarySymbols, resolveBinary, usdtProbes } from './host-binaries.ts';
 import { onlineCpus } from '../runtime/kernel/cpus.ts';
+import { Btf } from '../runtime/kernel/btf/index.ts';
 import { systemTracefs } from '../runtime/kernel/tracefs.ts';
 import { realSys } from '../runtime/sys/index.ts';
 
@@ -44,10 +46,17 @@ export function hostKernelInfo(): KernelInfo {
       return cache.get(key);
     },
     onlineCpuCount: () => onlineCpus().length,
-    // Binary symbols and USDT notes: implemented with runtime/kernel/elf (uprobe/usdt providers).
-    resolveBinary: (name) => ({ error: `uprobes are not wired yet (${name})` }),
-    binarySymbols: () => [],
-    usdtProbes: () => [],
+    kernelTypes() {
+      try {
+        return Btf.vmlinux();
+      } catch (e) {
+        return { unavailable: (e as Error).message };
+      }
+    },
+    // Binary symbols and USDT notes (uprobe/usdt providers), read with runtime/kernel/elf.
+    resolveBinary,
+    binarySymbols,
+    usdtProbes,
     kernelFunctions() {
       try {
         // Lines are `name` or `name [module]`; names repeat for static functions of several files.

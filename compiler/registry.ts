@@ -42,8 +42,11 @@ export interface ProbeProvider {
   summary: string;
   /** Forms accepted, for errors and docs, e.g. `tracepoint:<category>:<event>`. */
   usage: string;
-  /** Resolve a written spec (with wildcards) into concrete probes, or explain why not. */
-  expand(spec: ProbeSpec, kernel: KernelInfo): ConcreteProbe[] | Diagnostic;
+  /**
+   * Resolve a written spec (with wildcards) into concrete probes, or explain why not. `options` are
+   * the compile options (-p PID, --unsafe); `warn` reports a warning while still expanding.
+   */
+  expand(spec: ProbeSpec, kernel: KernelInfo, options?: CompileOptions, warn?: (d: Diagnostic) => void): ConcreteProbe[] | Diagnostic;
   /** Every probe of this type the kernel offers, by full name (for `-l`). */
   list?(kernel: KernelInfo): Iterable<string>;
 }

@@ -45,7 +45,9 @@ export interface KeyLayout {
 
 export type FieldLayout =
   | { kind: 'int'; offset: number; size: 1 | 2 | 4 | 8; signed: boolean }
-  | { kind: 'string'; offset: number; size: number };
+  | { kind: 'string'; offset: number; size: number }
+  /** An address from ntop(): { u64 family (2 or 10); u8 addr[16] }, printed as text. */
+  | { kind: 'inet'; offset: number; size: 24 };
 
 /**
  * What a map's value is, which decides how per-CPU copies reduce and how it prints.

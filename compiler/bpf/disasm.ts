@@ -43,6 +43,7 @@ export function disassembleOne(i: Insn, slot: number, ctx: DisasmContext = {}): 
     const op = i.code & 0xf0;
     const r = (n: number) => (cls === BPF_ALU ? `w${n}` : `r${n}`);
     if (op === AluOp.neg) return `${r(i.dst)} = -${r(i.dst)}`;
+    if (op === AluOp.end) return `r${i.dst} = ${isReg ? 'be' : 'le'}${i.imm} r${i.dst}`;
     const src = isReg ? r(i.src) : hex(i.imm);
     return `${r(i.dst)} ${aluSymbol[op] ?? '?='} ${src}`;
   }

@@ -38,6 +38,10 @@ export const Insn = {
   neg(dst: number): Insn {
     return { code: BPF_ALU64 | AluOp.neg | BPF_K, dst, src: 0, off: 0, imm: 0 };
   },
+  /** BPF_END to big-endian: on a little-endian host, swaps the low `bits` bits and zero-extends. */
+  toBigEndian(dst: number, bits: 16 | 32 | 64): Insn {
+    return { code: BPF_ALU | AluOp.end | BPF_X, dst, src: 0, off: 0, imm: bits };
+  },
   ldImm64(dst: number, value: bigint): Insn {
     const v = BigInt.asUintN(64, value);
     return {

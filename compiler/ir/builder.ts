@@ -43,7 +43,7 @@ export class IrBuilder {
   // Assembly-like helpers.
   mov(dst: VReg, src: Operand): void { this.emit({ op: 'mov', dst, src }); }
   movImm(imm: number): VReg { const d = this.reg(); this.emit({ op: 'mov', dst: d, src: { imm } }); return d; }
-  alu(alu: Exclude<AluOpName, 'mov' | 'neg'>, dst: VReg, src: Operand): void { this.emit({ op: 'alu', alu, dst, src }); }
+  alu(alu: Exclude<AluOpName, 'mov' | 'neg' | 'end'>, dst: VReg, src: Operand): void { this.emit({ op: 'alu', alu, dst, src }); }
   load(size: Size, base: Base, off: number): VReg { const d = this.reg(); this.emit({ op: 'load', dst: d, base, off, size }); return d; }
   store(size: Size, base: Base, off: number, src: Operand): void { this.emit({ op: 'store', base, off, size, src }); }
   addr(off: number): VReg { const d = this.reg(); this.emit({ op: 'addr', dst: d, off }); return d; }

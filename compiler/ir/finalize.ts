@@ -52,6 +52,7 @@ export function finalize(alloc: Allocation): Finalized {
         push('imm' in i.src ? Insn.aluImm(i.alu, p(i.dst), i.src.imm, i.w32) : Insn.alu(i.alu, p(i.dst), p(i.src.reg), i.w32));
         break;
       case 'neg': push(Insn.neg(p(i.dst))); break;
+      case 'bswap': push(Insn.toBigEndian(p(i.dst), i.bits)); break;
       case 'ldimm64': push(Insn.ldImm64(p(i.dst), i.value)); break;
       case 'ldmap': push(Insn.ldMapFd(p(i.dst)), { map: i.map }); break;
       case 'ctx': if (p(i.dst) !== R1) push(Insn.mov(p(i.dst), R1)); break;

@@ -18,8 +18,10 @@ export type IrInsn =
   /** dst = src */
   | { op: 'mov'; dst: VReg; src: Operand; w32?: boolean }
   /** dst op= src */
-  | { op: 'alu'; alu: Exclude<AluOpName, 'mov' | 'neg'>; dst: VReg; src: Operand; w32?: boolean }
+  | { op: 'alu'; alu: Exclude<AluOpName, 'mov' | 'neg' | 'end'>; dst: VReg; src: Operand; w32?: boolean }
   | { op: 'neg'; dst: VReg }
+  /** Reverse the byte order of the low `bits` bits (zero-extending): ntohs, ntohl, bswap. */
+  | { op: 'bswap'; dst: VReg; bits: 16 | 32 | 64 }
   /** dst = 64-bit constant */
   | { op: 'ldimm64'; dst: VReg; value: bigint }
   /** dst = address of a map (relocated to its fd at load time) */
@@ -57,7 +59,7 @@ export function usesAndDefs(i: IrInsn): { uses: VReg[]; defs: VReg[] } {
   switch (i.op) {
     case 'mov': return { uses: reg(i.src), defs: [i.dst] };
     case 'alu': return { uses: [i.dst, ...reg(i.src)], defs: [i.dst] };
-    case 'neg': return { uses: [i.dst], defs: [i.dst] };
+    case 'neg': case 'bswap': return { uses: [i.dst], defs: [i.dst] };
     case 'ldimm64': case 'ldmap': case 'ctx': case 'addr': return { uses: [], defs: [i.dst] };
     case 'load': return { uses: base(i.base), defs: [i.dst] };
     case 'store': return { uses: [...base(i.base), ...reg(i.src)], defs: [] };
@@ -76,7 +78,7 @@ export function mapRegs(i: Located, use: (r: VReg) => VReg, def: (r: VReg) => VR
   switch (i.op) {
     case 'mov': return { ...i, src: op(i.src), dst: def(i.dst) };
     case 'alu': return { ...i, src: op(i.src), dst: def(use(i.dst)) };
-    case 'neg': return { ...i, dst: def(use(i.dst)) };
+    case 'neg': case 'bswap': return { ...i, dst: def(use(i.dst)) };
     case 'ldimm64': case 'ldmap': case 'ctx': case 'addr': return { ...i, dst: def(i.dst) };
     case 'load': return { ...i, base: base(i.base), dst: def(i.dst) };
     case 'store': return { ...i, base: base(i.base), src: op(i.src) };
@@ -98,6 +100,7 @@ export function formatIr(i: IrInsn): string {
     case 'mov': return `${r(i.dst)} = ${o(i.src)}${i.w32 ? ' (32)' : ''}`;
     case 'alu': return `${r(i.dst)} ${i.alu}= ${o(i.src)}${i.w32 ? ' (32)' : ''}`;
     case 'neg': return `${r(i.dst)} = -${r(i.dst)}`;
+    case 'bswap': return `${r(i.dst)} = bswap${i.bits} ${r(i.dst)}`;
     case 'ldimm64': return `${r(i.dst)} = ${i.value} ll`;
     case 'ldmap': return `${r(i.dst)} = map ${i.map}`;
     case 'ctx': return `${r(i.dst)} = ctx`;

@@ -15,6 +15,7 @@ import { constantValue, fold } from './constants.ts';
 import { copyMemory, writeBytes, zeroMemory } from './memory.ts';
 import type { MapPlan, Resources } from './resources.ts';
 import type { UnitTypes, VarInfo, VarSite } from './typecheck.ts';
+import type { KernelMember } from '../types/kernel-types.ts';
 
 const BPF_ANY = 0;
 const BPF_NOEXIST = 1;
@@ -118,7 +119,7 @@ class UnitLowerer implements Lowerer {
 
   int(e: Expr): Operand {
     return this.b.at(e.span, () => {
-      const c = this.constantOf(e);
+      const c = this.ut.constants.get(e) ?? this.constantOf(e);
       if (c !== undefined) return this.constant(c);
       return this.intUncached(e);
     });
@@ -487,6 +488,8 @@ class UnitLowerer implements Lowerer {
         const t = this.typeOf(e.expr!);
         return imm(t.kind === 'int' ? t.size : storageSize(t));
       }
+      case 'Index':
+        return reg(this.readIndex(e));
       case 'Field': {
         const field = this.argsField(e);
         if (field) {
@@ -496,6 +499,8 @@ class UnitLowerer implements Lowerer {
           if (t.signed && t.size < 8) this.truncate(r, t.size, true);
           return reg(r);
         }
+        const member = this.ut.members.get(e);
+        if (member) return reg(this.readMember(e, member));
         // A tuple element.
         const tuple = this.typeOf(e.object);
         if (tuple.kind !== 'tuple') throw new Error('field of a non-tuple');
@@ -678,6 +683,96 @@ class UnitLowerer implements Lowerer {
 
   // ---------------------------------------------------------------------------------------- memory
 
+  /**
+   * Where a kernel struct member is: a register plus a constant offset, and its address space. `.` adds
+   * offsets without reading; `->` reads the pointer first.
+   */
+  private memberAddress(e: Expr): { base: VReg; off: number; user: boolean } {
+    if (e.kind !== 'Field') throw new Error(`${e.kind} has no address`);
+    const m = this.ut.members.get(e);
+    if (!m) throw new Error('member without kernel type information');
+    if (e.arrow) {
+      const t = this.typeOf(e.object);
+      return { base: this.intReg(e.object), off: m.offset, user: t.kind === 'int' && t.user === true };
+    }
+    const inner = this.memberAddress(e.object);
+    return { base: inner.base, off: inner.off + m.offset, user: inner.user };
+  }
+
+  /** Read `size` bytes (1, 2, 4 or 8) of memory into a register, zero-extended (0 if unreadable). */
+  private readMemory(base: VReg, off: number, size: 1 | 2 | 4 | 8, user: boolean): VReg {
+    const slot = this.b.frame.alloc(8);
+    const helper = user ? Helper.probe_read_user : Helper.probe_read_kernel;
+    this.b.call(helper, [reg(this.pointer('fp', slot)), imm(size), reg(this.pointer(base, off))], false);
+    return this.b.load(size, 'fp', slot);
+  }
+
+  private readMember(e: Expr, m: KernelMember): VReg {
+    const t = this.typeOf(e);
+    if (t.kind !== 'int') throw new Error('integer member expected');
+    const at = this.memberAddress(e);
+    if (m.bitSize === 0) {
+      const r = this.readMemory(at.base, at.off, t.size, at.user);
+      if (t.signed && t.size < 8) this.truncate(r, t.size, true);
+      return r;
+    }
+    // A bitfield: read the bytes that hold it, shift it down, mask it.
+    const shift = m.bitOffset - m.offset * 8;
+    const bytes = Math.ceil((shift + m.bitSize) / 8);
+    const size = bytes <= 1 ? 1 : bytes <= 2 ? 2 : bytes <= 4 ? 4 : 8;
+    const r = this.readMemory(at.base, at.off, size, at.user);
+    if (shift > 0) this.b.alu('rsh', r, imm(shift));
+    if (m.bitSize < 32) this.b.alu('and', r, imm((1 << m.bitSize) - 1));
+    else if (m.bitSize < 64) {
+      const mask = this.b.reg();
+      this.b.emit({ op: 'ldimm64', dst: mask, value: (1n << BigInt(m.bitSize)) - 1n });
+      this.b.alu('and', r, reg(mask));
+    }
+    if (t.signed) this.truncate(r, 8, true);
+    return r;
+  }
+
+  /** `a[i]`: an element of an array (tracepoint field or struct member) or of memory a pointer points to. */
+  private readIndex(e: Expr & { kind: 'Index' }): VReg {
+    const t = this.typeOf(e);
+    if (t.kind !== 'int') throw new Error('integer element expected');
+    const objType = this.typeOf(e.object);
+    const index = this.constantOf(e.index);
+    const field = this.argsField(e.object);
+    if (field && index !== undefined) {
+      // Straight from the context, as the verifier allows for constant offsets.
+      const r = this.b.load(t.size, this.ctx(), field.offset + Number(index) * t.size);
+      if (t.signed && t.size < 8) this.truncate(r, t.size, true);
+      return r;
+    }
+    let base: VReg;
+    let off: number;
+    let user: boolean;
+    if (field) {
+      base = this.ctx();
+      off = field.offset;
+      user = false;
+    } else if (objType.kind === 'array') {
+      const at = this.memberAddress(e.object);
+      ({ base, off, user } = at);
+    } else {
+      base = this.intReg(e.object);
+      off = 0;
+      user = objType.kind === 'int' && objType.user === true;
+    }
+    const address = this.pointer(base, off);
+    if (index !== undefined) this.b.alu('add', address, imm(Number(index) * t.size));
+    else {
+      const scaled = this.b.reg();
+      this.b.mov(scaled, this.int(e.index));
+      if (t.size > 1) this.b.alu('mul', scaled, imm(t.size));
+      this.b.alu('add', address, reg(scaled));
+    }
+    const r = this.readMemory(address, 0, t.size, user);
+    if (t.signed && t.size < 8) this.truncate(r, t.size, true);
+    return r;
+  }
+
   /** Where a string or tuple value is in memory: its variable's slot, or a fresh slot written now. */
   private materialize(e: Expr): { base: Base; off: number } {
     if (e.kind === 'Var') {
@@ -744,6 +839,18 @@ class UnitLowerer implements Lowerer {
         return;
       }
       case 'Field': {
+        const member = this.ut.members.get(e);
+        if (member) {
+          // A char[N] or an integer array inside a kernel struct.
+          const at = this.memberAddress(e);
+          zeroMemory(this.b, base, off, size);
+          const n = Math.min(size, storageSize(t));
+          const helper = t.kind === 'string'
+            ? (at.user ? Helper.probe_read_user_str : Helper.probe_read_kernel_str)
+            : (at.user ? Helper.probe_read_user : Helper.probe_read_kernel);
+          this.b.call(helper, [reg(this.pointer(base, off)), imm(n), reg(this.pointer(at.base, at.off))], false);
+          return;
+        }
         const field = this.argsField(e);
         if (field) {
           // A char[N] in the tracepoint record: copy it out of the context.
@@ -774,8 +881,7 @@ class UnitLowerer implements Lowerer {
     if (e.kind !== 'Field' || e.object.kind !== 'Ident' || e.object.name !== 'args') return undefined;
     const f = this.probe.args?.fields.find((x) => x.name === e.field);
     if (!f) return undefined;
-    const size = f.type.kind === 'string' ? f.type.size : f.type.kind === 'int' ? f.type.size : 8;
-    return { offset: f.offset, size, type: f.type };
+    return { offset: f.offset, size: f.type.kind === 'int' ? f.type.size : storageSize(f.type), type: f.type };
   }
 }
 

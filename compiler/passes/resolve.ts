@@ -24,7 +24,7 @@ export function resolveProbes(program: Program, cx: CompileContext): ProbeUnit[]
           didYouMean(spec.provider, names) ?? `probe types: ${cx.registry.providers.map((p) => p.name).join(', ')}`));
         continue;
       }
-      const expanded = provider.expand(spec, cx.kernel);
+      const expanded = provider.expand(spec, cx.kernel, cx.options, (d) => cx.diagnostics.push(d));
       if (!Array.isArray(expanded)) {
         cx.diagnostics.push(expanded);
         continue;

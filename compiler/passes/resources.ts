@@ -142,6 +142,7 @@ function planMap(info: MapInfo, name: string, cx: CompileContext): MapPlan {
 function flatten(t: Type, offset: number): FieldLayout[] {
   if (t.kind === 'int') return [{ kind: 'int', offset, size: 8, signed: t.signed }];
   if (t.kind === 'string') return [{ kind: 'string', offset, size: t.size }];
+  if (t.kind === 'inet') return [{ kind: 'inet', offset, size: 24 }];
   if (t.kind === 'tuple') return t.elems.flatMap((e, i) => flatten(e, offset + t.offsets[i]!));
   throw new Error(`no layout for ${t.kind}`);
 }
@@ -193,6 +194,7 @@ function layoutEvent(exprs: Expr[], types: Map<Expr, Type>): { args: EventArg[];
     const t = types.get(expr)!;
     const size = storageSize(t);
     if (t.kind === 'string') args.push({ kind: 'string', offset, size });
+    else if (t.kind === 'inet') args.push({ kind: 'inet', offset, size: 24 });
     else if (t.kind === 'tuple') args.push({ kind: 'tuple', offset, size, fields: flatten(t, offset) });
     else args.push({ kind: 'int', offset, size: 8, signed: t.kind === 'int' ? t.signed : false });
     plans.push({ expr, offset, size });

@@ -13,6 +13,8 @@ import type { CompileContext } from '../context.ts';
 import type { Checker, ConcreteProbe } from '../registry.ts';
 import { didYouMean } from '../suggest.ts';
 import { INT_TYPES, type Type, arithmeticResult, s64, tupleOf, typeName, u64 } from '../types/types.ts';
+import { fromKernel } from '../types/from-kernel.ts';
+import type { KernelMember, KernelTypes } from '../types/kernel-types.ts';
 import { constantValue } from './constants.ts';
 import type { ProbeUnit } from './resolve.ts';
 
@@ -37,6 +39,10 @@ export type VarSite = VarRef | LetStmt | ForRangeStmt;
 export interface UnitTypes {
   unit: ProbeUnit;
   types: Map<Expr, Type>;
+  /** Kernel struct members that `->` / `.` expressions read. */
+  members: Map<Expr, KernelMember>;
+  /** Values known at compile time that only the checker can compute (sizeof/offsetof of kernel types). */
+  constants: Map<Expr, bigint>;
   /** The variable each `$name` use, `let` and `for` refers to. */
   varOf: Map<VarSite, VarInfo>;
   vars: VarInfo[];
@@ -55,7 +61,7 @@ export function typecheck(units: ProbeUnit[], cx: CompileContext): Typed {
   for (const unit of units) {
     const checker = new UnitChecker(unit, cx, maps, cx.diagnostics);
     checker.check();
-    result.push({ unit, types: checker.types, varOf: checker.varOf, vars: checker.vars });
+    result.push({ unit, types: checker.types, varOf: checker.varOf, vars: checker.vars, members: checker.members, constants: checker.constants });
   }
   return { units: result, maps };
 }
@@ -65,6 +71,8 @@ const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', '&&', '||']);
 
 class UnitChecker implements Checker {
   readonly types = new Map<Expr, Type>();
+  readonly members = new Map<Expr, KernelMember>();
+  readonly constants = new Map<Expr, bigint>();
   readonly varOf = new Map<VarSite, VarInfo>();
   readonly vars: VarInfo[] = [];
   readonly probe: ConcreteProbe;
@@ -283,8 +291,9 @@ class UnitChecker implements Checker {
   /** What a value becomes when stored: integers widen to 64 bits (sign kept). */
   private storable(t: Type, e: Expr): Type {
     if (t === ERROR) return ERROR;
-    if (t.kind === 'int') return t.signed ? s64 : u64;
-    if (t.kind === 'void' || t.kind === 'record' || t.kind === 'aggregation') {
+    // Pointers keep what they point to, so `$sk = (struct sock *)arg0; $sk->...` works.
+    if (t.kind === 'int') return t.pointee ? t : t.signed ? s64 : u64;
+    if (t.kind === 'void' || t.kind === 'record' || t.kind === 'aggregation' || t.kind === 'kstruct' || t.kind === 'array') {
       this.error(`cannot store a value of type ${typeName(t)}`, e.span);
       return ERROR;
     }
@@ -348,20 +357,68 @@ class UnitChecker implements Checker {
     if (t !== ERROR && t.kind !== 'int') this.error(`${what} must be an integer, not ${typeName(t)}`, e.span);
   }
 
+  /** Kernel types, or an error at `span` saying why there are none. */
+  kernelTypes(span: Span): KernelTypes | undefined {
+    const kt = this.cx.kernel.kernelTypes();
+    if ('unavailable' in kt) {
+      this.error(`kernel types are not available: ${kt.unavailable}`, span);
+      return undefined;
+    }
+    return kt;
+  }
+
+  /** A written type; struct types come from the kernel's BTF, pointers point to user memory in user probes. */
   typeFromExpr(t: TypeExpr): Type | undefined {
-    if (t.pointer > 0 || t.name.startsWith('struct ') || t.name.startsWith('union ')) {
-      this.error(`\`${t.name}${'*'.repeat(t.pointer)}\` needs kernel type information, which is not supported yet`, t.span);
+    let base: Type | undefined;
+    const struct = /^(struct|union) (\w+)$/.exec(t.name);
+    if (struct) {
+      const kt = this.kernelTypes(t.span);
+      if (!kt) return undefined;
+      const id = kt.findType(struct[1] as 'struct' | 'union', struct[2]!);
+      if (id === undefined) {
+        this.error(`no ${t.name} in the kernel's types`, t.span);
+        return undefined;
+      }
+      base = fromKernel(kt, id, this.probe.userPointers === true);
+    } else if (t.name === 'string' || (t.arrayLen !== undefined && t.name === 'char' && t.pointer === 0)) {
+      base = { kind: 'string', size: t.arrayLen ?? this.cx.options.maxStrlen };
+    } else if (t.name === 'void' && t.pointer > 0) {
+      base = undefined;
+    } else {
+      const int = INT_TYPES[t.name];
+      if (!int) {
+        this.error(`unknown type \`${t.name}\``, t.span, didYouMean(t.name, Object.keys(INT_TYPES)));
+        return undefined;
+      }
+      base = t.arrayLen !== undefined && t.pointer === 0 ? { kind: 'array', elem: int, count: t.arrayLen } : int;
+    }
+    if (t.pointer === 0) return base;
+    // T*: an address; `->` and `[i]` read what it points to.
+    let p: Type = base ? { kind: 'int', size: 8, signed: false, pointee: base, user: this.probe.userPointers === true } : u64;
+    for (let i = 1; i < t.pointer; i++) p = { kind: 'int', size: 8, signed: false, pointee: p, user: this.probe.userPointers === true };
+    return p;
+  }
+
+  private memberOf(e: Expr, m: { type: Type; member: KernelMember } | undefined): Type {
+    if (!m) return ERROR;
+    this.members.set(e, m.member);
+    return m.type;
+  }
+
+  /** A member of a kernel struct, with a suggestion when it is not there. */
+  private member(s: Type & { kind: 'kstruct' }, name: string, span: Span): { type: Type; member: KernelMember } | undefined {
+    const kt = this.kernelTypes(span);
+    if (!kt) return undefined;
+    if (s.size === 0) {
+      this.error(`${s.name} is declared but not defined in the kernel's types`, span);
       return undefined;
     }
-    if (t.name === 'string' || (t.arrayLen !== undefined && t.name === 'char')) {
-      return { kind: 'string', size: t.arrayLen ?? this.cx.options.maxStrlen };
-    }
-    const int = INT_TYPES[t.name];
-    if (!int || t.arrayLen !== undefined) {
-      this.error(`unknown type \`${t.name}\``, t.span, didYouMean(t.name, Object.keys(INT_TYPES)));
+    const m = kt.member(s.id, name);
+    if (!m) {
+      this.error(`${s.name} has no field \`${name}\``, span, didYouMean(name, kt.members(s.id).map((x) => x.name)));
       return undefined;
     }
-    return int;
+    return { type: fromKernel(kt, m.type, s.user), member: m };
   }
 
   // ----------------------------------------------------------------------------------- expressions
@@ -464,7 +521,7 @@ class UnitChecker implements Checker {
         const to = this.typeFromExpr(e.type);
         if (from === ERROR || !to) return ERROR;
         if (to.kind !== 'int' || from.kind !== 'int') {
-          this.error(`cannot cast ${typeName(from)} to ${typeName(to)}`, e.span, 'casts convert between integer types');
+          this.error(`cannot cast ${typeName(from)} to ${typeName(to)}`, e.span, 'casts convert between integers and pointers');
           return ERROR;
         }
         return to;
@@ -477,16 +534,44 @@ class UnitChecker implements Checker {
       case 'IncDec':
         return this.incDec(e);
       case 'Sizeof': {
-        if (e.type) return this.typeFromExpr(e.type) ? u64 : ERROR;
+        if (e.type) {
+          const t = this.typeFromExpr(e.type);
+          if (!t) return ERROR;
+          if (t.kind === 'kstruct' || (t.kind === 'int' && e.type.pointer > 0) || t.kind === 'array') {
+            this.constants.set(e, BigInt(t.kind === 'kstruct' ? t.size : t.kind === 'array' ? t.elem.size * t.count : 8));
+          }
+          return u64;
+        }
         const t = this.expr(e.expr!);
         return t === ERROR ? ERROR : u64;
       }
-      case 'Offsetof':
-        this.error('`offsetof` needs kernel type information, which is not supported yet', e.span);
+      case 'Offsetof': {
+        const t = this.typeFromExpr(e.type);
+        if (!t) return ERROR;
+        let cur: Type = t;
+        let offset = 0;
+        for (const f of e.field) {
+          if (cur.kind !== 'kstruct') {
+            this.error(`${typeName(cur)} has no fields`, e.span);
+            return ERROR;
+          }
+          const m = this.member(cur, f, e.span);
+          if (!m) return ERROR;
+          offset += m.member.offset;
+          cur = m.type;
+        }
+        this.constants.set(e, BigInt(offset));
+        return u64;
+      }
+      case 'Index': {
+        const t = this.expr(e.object);
+        this.expectInt(e.index, 'an index');
+        if (t === ERROR) return ERROR;
+        if (t.kind === 'array') return t.elem;
+        if (t.kind === 'int' && t.pointee && t.pointee.kind === 'int') return t.pointee;
+        this.error(`${typeName(t)} cannot be indexed`, e.span, 'arrays and pointers to integers can');
         return ERROR;
-      case 'Index':
-        this.error('indexing arrays and pointers is not supported yet', e.span);
-        return ERROR;
+      }
       case 'Field': {
         const t = this.expr(e.object);
         if (t === ERROR) return ERROR;
@@ -498,8 +583,23 @@ class UnitChecker implements Checker {
           }
           return t.elems[i]!;
         }
+        if (t.kind === 'int' && t.pointee?.kind === 'kstruct') {
+          if (!e.arrow) {
+            this.error(`\`${typeName(t)}\` is a pointer: use \`->${e.field}\``, e.fieldSpan);
+            return ERROR;
+          }
+          return this.memberOf(e, this.member(t.pointee, e.field, e.fieldSpan));
+        }
+        if (t.kind === 'kstruct') {
+          if (e.arrow) {
+            this.error(`\`${t.name}\` is not a pointer: use \`.${e.field}\``, e.fieldSpan);
+            return ERROR;
+          }
+          return this.memberOf(e, this.member(t, e.field, e.fieldSpan));
+        }
         if (t.kind !== 'record') {
-          this.error(`${typeName(t)} has no fields`, e.fieldSpan);
+          this.error(`${typeName(t)} has no fields`, e.fieldSpan,
+            t.kind === 'int' ? 'cast it to a struct pointer first, e.g. `((struct sock *)arg0)->sk_state`' : undefined);
           return ERROR;
         }
         const field = t.fields.find((f) => f.name === e.field);

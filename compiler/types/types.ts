@@ -5,7 +5,17 @@
 export type IntSize = 1 | 2 | 4 | 8;
 
 export type Type =
-  | { kind: 'int'; size: IntSize; signed: boolean }
+  /**
+   * An integer. A pointer is an unsigned 64-bit integer that knows what it points to (`pointee`) and
+   * in which address space (`user`): arithmetic and comparisons treat it as a number, `->` follows it.
+   */
+  | { kind: 'int'; size: IntSize; signed: boolean; pointee?: Type; user?: boolean }
+  /** A struct or union in memory (kernel BTF type `id`), reached through a pointer; read field by field. */
+  | { kind: 'kstruct'; id: number; name: string; size: number; user: boolean }
+  /** A fixed array of integers, e.g. a tracepoint's `__u8 saddr[4]`. */
+  | { kind: 'array'; elem: Type & { kind: 'int' }; count: number }
+  /** An IPv4 or IPv6 address from ntop(): { u64 family; u8 addr[16] }, formatted in user space. */
+  | { kind: 'inet' }
   | { kind: 'string'; size: number }
   /** A tracepoint's `args`: a record whose fields are read from the probe context. */
   | { kind: 'record'; name: string; fields: RecordField[] }
@@ -40,7 +50,10 @@ export function str(size: number): Type {
 
 export function typeName(t: Type): string {
   switch (t.kind) {
-    case 'int': return `${t.signed ? 'int' : 'uint'}${t.size * 8}`;
+    case 'int': return t.pointee ? `${typeName(t.pointee)} *` : `${t.signed ? 'int' : 'uint'}${t.size * 8}`;
+    case 'kstruct': return t.name;
+    case 'array': return `${typeName(t.elem)}[${t.count}]`;
+    case 'inet': return 'inet';
     case 'string': return `string[${t.size}]`;
     case 'record': return t.name;
     case 'aggregation': return `${t.agg}()`;
@@ -64,6 +77,9 @@ export function storageSize(t: Type): number {
     case 'int': return 8;
     case 'string': return t.size;
     case 'tuple': return t.size;
+    case 'array': return t.elem.size * t.count;
+    case 'inet': return 24;
+    case 'kstruct': return t.size;
     default: return 8;
   }
 }

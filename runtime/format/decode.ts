@@ -1,4 +1,7 @@
 // Raw bytes → value model. Everything is little-endian (the BPF targets we run on are).
+import { renderValue } from './text.ts';
+import { decodeInet } from './inet.ts';
+import { bootNsToDate, strftime } from './strftime.ts';
 import type { EventArg, FieldLayout, KeyLayout, ValueKind } from '../artifact.ts';
 import type { MapValue, Primitive, PrintfArg } from './model.ts';
 import { decodeUtf8Lossless } from './strings.ts';
@@ -30,6 +33,7 @@ export function readInt(view: DataView, offset: number, size: 1 | 2 | 4 | 8, sig
 /** One field of a C struct that starts at `base` in `view`. */
 export function decodeField(view: DataView, base: number, field: FieldLayout): Primitive {
   if (field.kind === 'int') return readInt(view, base + field.offset, field.size, field.signed);
+  if (field.kind === 'inet') return decodeInet(view, base + field.offset);
   return bytesToText(readCStringBytes(view, base + field.offset, field.size));
 }
 
@@ -84,8 +88,14 @@ export function decodeEventArgs(args: EventArg[], record: DataView): PrintfArg[]
       case 'constInt': return BigInt(arg.value);
       case 'int': return readInt(record, arg.offset, arg.size, arg.signed);
       case 'string': return readCStringBytes(record, arg.offset, arg.size);
-      // Argument kinds newer than this decoder (written so it compiles with either artifact version).
-      default: throw new Error(`cannot decode a ${(arg as { kind: string }).kind} event argument`);
+      case 'inet': return decodeInet(record, arg.offset);
+      // A tuple prints as `(1, abc)`, as print() shows it.
+      case 'tuple': return renderValue({ kind: 'tuple', values: arg.fields.map((f) => decodeField(record, 0, f)) }).slice(0, -1);
+      case 'strftime': {
+        const ns = record.getBigUint64(arg.offset, true);
+        const { date, micros } = bootNsToDate(ns, process.hrtime.bigint(), Date.now());
+        return strftime(arg.format, date, micros);
+      }
     }
   });
 }

@@ -4,7 +4,7 @@ import { Helper } from '../../compiler/bpf/helpers.ts';
 import { imm, reg } from '../../compiler/ir/builder.ts';
 import type { BuiltinVariable, Lowerer } from '../../compiler/registry.ts';
 import { str, u32, u64 } from '../../compiler/types/types.ts';
-import { writeBytes } from '../../compiler/passes/memory.ts';
+import { writeBytes, zeroMemory } from '../../compiler/passes/memory.ts';
 
 function callHelper(l: Lowerer, helper: number) {
   return l.b.call(helper, [])!;
@@ -47,9 +47,10 @@ const COMM_SIZE = 16;
 export const comm: BuiltinVariable = {
   name: 'comm', summary: 'name of the current task (16 bytes)', type: () => str(COMM_SIZE),
   lowerInto(l, base, off, size) {
-    const n = Math.min(size, COMM_SIZE);
-    l.b.call(Helper.get_current_comm, [reg(l.pointer(base, off)), imm(n)], false);
-    for (let at = n; at < size; at++) l.b.store(1, base, off + at, imm(0));
+    // Zero first: kernels before 6.2 copy the name with strscpy, leaving the bytes after its NUL as they
+    // were, and a map key must not depend on stale stack bytes.
+    zeroMemory(l.b, base, off, size);
+    l.b.call(Helper.get_current_comm, [reg(l.pointer(base, off)), imm(Math.min(size, COMM_SIZE))], false);
   },
 };
 

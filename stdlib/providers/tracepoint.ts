@@ -53,15 +53,27 @@ function recordFields(fields: TracepointField[]): RecordField[] {
   return out;
 }
 
+const SIGNED_C_TYPE = /^(const )?(int|long|short|long long|signed( \w+)?|s8|s16|s32|s64|__s8|__s16|__s32|__s64|pid_t|ssize_t|off_t|loff_t|time64_t|ktime_t|clockid_t|key_serial_t|int(8|16|32|64)_t)$/;
+
 function fieldType(f: TracepointField): Type | undefined {
   if (f.typeText.startsWith('__data_loc')) return undefined;
   if (/^(const )?(unsigned )?char\b.*\[\d+\]$/.test(f.typeText) || /\bchar\[\d+\]$/.test(f.typeText)) {
     return { kind: 'string', size: f.size };
   }
+  const array = /^(.*)\[(\d+)\]$/.exec(f.typeText);
+  if (array) {
+    // An integer array such as `__u8 saddr[4]`: element size from the field size and count.
+    const count = Number(array[2]);
+    const elemSize = count > 0 ? f.size / count : 0;
+    if (elemSize !== 1 && elemSize !== 2 && elemSize !== 4 && elemSize !== 8) return undefined;
+    return { kind: 'array', elem: { kind: 'int', size: elemSize, signed: SIGNED_C_TYPE.test(array[1]!.trim()) }, count };
+  }
   if (/\[/.test(f.typeText)) return undefined;
   if (f.size === 1 || f.size === 2 || f.size === 4 || f.size === 8) {
-    // Pointers are unsigned addresses.
-    return { kind: 'int', size: f.size, signed: f.typeText.includes('*') ? false : f.signed };
+    // Pointers are unsigned addresses. System call records store every argument as 8 bytes with
+    // `signed:0`, so the C type decides: `int dfd` holding AT_FDCWD is -100, as bpftrace prints it.
+    if (f.typeText.includes('*')) return { kind: 'int', size: f.size, signed: false };
+    return { kind: 'int', size: f.size, signed: f.signed || SIGNED_C_TYPE.test(f.typeText) };
   }
   return undefined;
 }

@@ -8,6 +8,7 @@ import { decode, slots } from '../../compiler/bpf/insn.ts';
 
 const fixture: KernelInfo = {
   tracingUnavailable: () => undefined,
+  kernelTypes: () => ({ unavailable: 'fixture kernel has no BTF' }),
   resolveBinary: (name) => ({ error: `no ${name}` }),
   binarySymbols: () => [],
   usdtProbes: () => [],

@@ -1,0 +1,42 @@
+// Kernel (BTF) types → the language's types. Structs stay by reference (an id), so pointer cycles
+// (`struct list_head *next`) cost nothing until a field is used.
+
+import type { KernelTypes } from './kernel-types.ts';
+import type { IntSize, Type } from './types.ts';
+
+export function fromKernel(kt: KernelTypes, id: number, user: boolean): Type {
+  const rid = kt.resolve(id);
+  const t = kt.type(rid);
+  switch (t.kind) {
+    case 'int':
+      return { kind: 'int', size: intSize(t.size), signed: t.signed && !t.bool };
+    case 'enum':
+      return { kind: 'int', size: intSize(t.size), signed: t.signed };
+    case 'ptr': {
+      const target = kt.type(kt.resolve(t.target));
+      const pointee = target.kind === 'void' || target.kind === 'func_proto' ? undefined : fromKernel(kt, t.target, user);
+      return pointee ? { kind: 'int', size: 8, signed: false, pointee, user } : { kind: 'int', size: 8, signed: false };
+    }
+    case 'struct':
+    case 'union':
+      return { kind: 'kstruct', id: rid, name: `${t.kind} ${t.name || '(anonymous)'}`, size: t.size, user };
+    case 'fwd':
+      return { kind: 'kstruct', id: rid, name: `struct ${t.name}`, size: 0, user };
+    case 'array': {
+      const elem = fromKernel(kt, t.elem, user);
+      // `char name[N]` is a string (kernel BTF rarely sets the char flag, so the name decides); `u8[N]`
+      // (unsigned char) stays an array of numbers.
+      const elemType = kt.type(kt.resolve(t.elem));
+      if (elemType.kind === 'int' && elemType.size === 1 && (elemType.char || elemType.name === 'char')) return { kind: 'string', size: t.count };
+      if (elem.kind === 'int' && !elem.pointee) return { kind: 'array', elem, count: t.count };
+      // Arrays of structs or pointers: reachable by address only.
+      return { kind: 'kstruct', id: rid, name: kt.typeName(rid), size: kt.sizeOf(rid), user };
+    }
+    default:
+      return { kind: 'int', size: 8, signed: false };
+  }
+}
+
+function intSize(n: number): IntSize {
+  return n === 1 || n === 2 || n === 4 ? n : 8;
+}
