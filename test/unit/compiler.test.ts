@@ -55,9 +55,9 @@ function errors(src: string): string[] {
   return build(src).diagnostics.map((d) => d.message);
 }
 
-t('a keyed count: comm straight into the key slot, lookup, insert-if-absent, in-place add', () => {
+t('a keyed count: comm straight into the key slot (zeroed first), lookup, insert-if-absent, in-place add', () => {
   assert.equal(asm('BEGIN < @[comm] = count(); >'), [
-    'r1 = r10', 'r1 += -0x10', 'r2 = 0x10', 'call get_current_comm#16',
+    '*(u64 *)(r10 -16) = 0x0', '*(u64 *)(r10 -8) = 0x0', 'r1 = r10', 'r1 += -0x10', 'r2 = 0x10', 'call get_current_comm#16',
     'r1 = map[tsbt_at] ll', 'r2 = r10', 'r2 += -0x10', 'call map_lookup_elem#1', 'r6 = r0', 'if r6 != 0x0 goto +16',
     '*(u64 *)(r10 -24) = 0x0', 'r1 = map[tsbt_at] ll', 'r2 = r10', 'r2 += -0x10', 'r3 = r10', 'r3 += -0x18', 'r4 = 0x1',
     'call map_update_elem#2', 'r1 = map[tsbt_at] ll', 'r2 = r10', 'r2 += -0x10', 'call map_lookup_elem#1', 'r6 = r0',
