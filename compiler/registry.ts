@@ -31,6 +31,10 @@ export interface ConcreteProbe {
   argOffsets?: readonly number[];
   /** Where `retval` is in the context, for return probes. */
   retvalOffset?: number;
+  /** The type of `retval` where it is known (fexit); u64 otherwise. */
+  retvalType?: Type;
+  /** fentry/fexit: the target function's BTF id and the hook, for the program load. */
+  tracing?: { btfId: number; hook: 'fentry' | 'fexit' };
   /** USDT probes: where each argument is (registers, memory, constants) instead of `argOffsets`. */
   usdtArgs?: readonly UsdtArgLocation[];
 }

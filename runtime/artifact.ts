@@ -91,6 +91,9 @@ export interface ProgramSpec {
   attach: AttachSpec;
   /** Bytes of stack used, for -v. */
   stackSize: number;
+  /** Tracing programs (fentry/fexit): the kernel BTF id of the target function, and the hook. */
+  attachBtfId?: number;
+  expectedAttachType?: 'fentry' | 'fexit';
 }
 
 export interface MapRelocation {
@@ -106,6 +109,8 @@ export type AttachSpec =
   | { kind: 'end' }
   | { kind: 'tracepoint'; category: string; event: string }
   | { kind: 'raw_tracepoint'; name: string }
+  /** fentry/fexit: the target is in the program (attachBtfId); BPF_RAW_TRACEPOINT_OPEN with no name. */
+  | { kind: 'tracing'; func: string }
   /** A software/hardware perf event sampling on one CPU (`interval`) or on every CPU (`profile`). */
   | {
       kind: 'perf_event';

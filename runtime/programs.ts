@@ -4,6 +4,12 @@ import type { MapRelocation, ProgramSpec, ProgramType } from './artifact.ts';
 import { BPF_INSN_SIZE, BPF_LD_IMM64, BPF_PSEUDO_MAP_FD, BpfProgType, Errno } from './sys/constants.ts';
 import { ProgLoadError, SysError, type ProgInfo, type Sys } from './sys/sys.ts';
 
+/** enum bpf_attach_type values for tracing programs. */
+const EXPECTED_ATTACH_TYPES: Record<NonNullable<ProgramSpec['expectedAttachType']>, number> = {
+  fentry: 24, // BPF_TRACE_FENTRY
+  fexit: 25, // BPF_TRACE_FEXIT
+};
+
 export const PROG_TYPES: Record<ProgramType, number> = {
   tracepoint: BpfProgType.TRACEPOINT,
   raw_tracepoint: BpfProgType.RAW_TRACEPOINT,
@@ -140,7 +146,11 @@ export function loadProgram(
   const insns = decodeBytecode(spec.bytecode);
   patchRelocations(spec.name, insns, spec.relocations, mapFds);
   const load = (logLevel: number, logSize: number) =>
-    sys.progLoad({ progType, insns, license: spec.license, name: spec.name, logLevel, logSize });
+    sys.progLoad({
+      progType, insns, license: spec.license, name: spec.name, logLevel, logSize,
+      ...(spec.attachBtfId !== undefined ? { attachBtfId: spec.attachBtfId } : {}),
+      ...(spec.expectedAttachType !== undefined ? { expectedAttachType: EXPECTED_ATTACH_TYPES[spec.expectedAttachType] } : {}),
+    });
 
   let firstErrno: number | undefined;
   if (!opts.logLevel) {

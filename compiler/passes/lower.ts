@@ -495,8 +495,9 @@ class UnitLowerer implements Lowerer {
         if (field) {
           const t = field.type;
           if (t.kind !== 'int') throw new Error('integer field expected');
-          const r = this.b.load(t.size, this.ctx(), field.offset);
-          if (t.signed && t.size < 8) this.truncate(r, t.size, true);
+          // An fentry argument is a whole u64 slot, whose upper bits the caller may not have cleared.
+          const r = this.b.load(field.wholeSlot ? 8 : t.size, this.ctx(), field.offset);
+          if (field.wholeSlot || (t.signed && t.size < 8)) this.truncate(r, t.size, t.signed);
           return reg(r);
         }
         const member = this.ut.members.get(e);
@@ -877,11 +878,11 @@ class UnitLowerer implements Lowerer {
     }
   }
 
-  private argsField(e: Expr): { offset: number; size: number; type: Type } | undefined {
+  private argsField(e: Expr): { offset: number; size: number; type: Type; wholeSlot: boolean } | undefined {
     if (e.kind !== 'Field' || e.object.kind !== 'Ident' || e.object.name !== 'args') return undefined;
     const f = this.probe.args?.fields.find((x) => x.name === e.field);
     if (!f) return undefined;
-    return { offset: f.offset, size: f.type.kind === 'int' ? f.type.size : storageSize(f.type), type: f.type };
+    return { offset: f.offset, size: f.type.kind === 'int' ? f.type.size : storageSize(f.type), type: f.type, wholeSlot: f.wholeSlot === true };
   }
 }
 

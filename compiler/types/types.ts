@@ -33,6 +33,8 @@ export interface RecordField {
   name: string;
   offset: number;
   type: Type;
+  /** The field fills an 8-byte slot whatever its type (fentry arguments): load 8 bytes, then narrow. */
+  wholeSlot?: boolean;
 }
 
 export const u64: Type = { kind: 'int', size: 8, signed: false };

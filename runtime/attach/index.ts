@@ -56,6 +56,8 @@ export function attach(
       return attachPerfEvent(sys, probe, program.fd, spec, env.onlineCpus);
     case 'raw_tracepoint':
       return attachRawTracepoint(sys, probe, program.fd, spec.name);
+    case 'tracing':
+      return attachRawTracepoint(sys, probe, program.fd, undefined);
     case 'uprobe':
       return attachUprobe(sys, probe, program.fd, spec, env.uprobePmu());
     case 'kprobe':

@@ -228,6 +228,7 @@ export interface ProgLoadFields {
   kernVersion?: number;
   progFlags?: number;
   expectedAttachType?: number;
+  attachBtfId?: number;
 }
 
 export function encodeProgLoad(f: ProgLoadFields): AttrBuffer {
@@ -242,7 +243,8 @@ export function encodeProgLoad(f: ProgLoadFields): AttrBuffer {
     .u64(L.logBuf, f.logBuf)
     .u32(L.kernVersion, f.kernVersion ?? 0)
     .u32(L.progFlags, f.progFlags ?? 0)
-    .u32(L.expectedAttachType, f.expectedAttachType ?? 0);
+    .u32(L.expectedAttachType, f.expectedAttachType ?? 0)
+    .u32(L.attachBtfId, f.attachBtfId ?? 0);
   if (f.name) buf.name(L.progName, f.name);
   return buf;
 }

@@ -201,6 +201,7 @@ export class KoffiSys implements Sys {
       kernVersion: a.kernVersion,
       progFlags: a.progFlags,
       expectedAttachType: a.expectedAttachType,
+      attachBtfId: a.attachBtfId,
     });
     for (let attempt = 0; ; attempt++) {
       try {

@@ -45,6 +45,8 @@ export interface ProgLoadAttr {
   license: string;
   name?: string;
   expectedAttachType?: number;
+  /** Tracing programs (fentry/fexit): the BTF id of the function they attach to. */
+  attachBtfId?: number;
   kernVersion?: number;
   progFlags?: number;
   /** 0: no log. 1: log on failure; 2: verbose; 4: statistics (bits combine). */

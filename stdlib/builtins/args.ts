@@ -2,7 +2,7 @@
 // context at offsets the probe type gives (pt_regs registers for kprobes and uprobes, the u64 array of
 // a raw tracepoint): cheaper than a probe_read, and the verifier allows it.
 
-import { reg } from '../../compiler/ir/builder.ts';
+import { imm, reg } from '../../compiler/ir/builder.ts';
 import type { BuiltinVariable } from '../../compiler/registry.ts';
 import { u64 } from '../../compiler/types/types.ts';
 
@@ -38,7 +38,17 @@ export const argRegisters: BuiltinVariable[] = Array.from({ length: MAX_ARGS }, 
 export const retval: BuiltinVariable = {
   name: 'retval',
   summary: 'the return value of the probed function',
-  type: (probe) => probe.retvalOffset !== undefined ? u64
-    : { error: `\`retval\` is not available in ${probe.provider.name} probes`, hint: 'return probes (kretprobe, uretprobe) have it' },
-  lower: (l) => reg(l.b.load(8, l.ctx(), l.probe.retvalOffset!)),
+  type: (probe) => probe.retvalOffset !== undefined ? probe.retvalType ?? u64
+    : { error: `\`retval\` is not available in ${probe.provider.name} probes`, hint: 'return probes (kretprobe, uretprobe, fexit) have it' },
+  lower(l) {
+    const r = l.b.load(8, l.ctx(), l.probe.retvalOffset!);
+    const t = l.probe.retvalType;
+    // A narrower return type: the register's upper bits are not part of the value.
+    if (t?.kind === 'int' && t.size < 8) {
+      const shift = 64 - t.size * 8;
+      l.b.alu('lsh', r, imm(shift));
+      l.b.alu(t.signed ? 'arsh' : 'rsh', r, imm(shift));
+    }
+    return reg(r);
+  },
 };
