@@ -37,12 +37,14 @@ export function parse(source: SourceFile): { program?: Program; diagnostics: Dia
     }
     const context = { source, tokens, following: tokens[end] };
     // The lexer already reported the closer it had to insert; an error on reaching it says no more.
-    const atRepair = (e: IRecognitionException) => T.isRepairToken(e.token) && lexErrors.some((l) => l.span.start === e.token.startOffset);
+    const reportedRepair = (t: IToken | undefined) => t !== undefined && T.isRepairToken(t) && lexErrors.some((l) => l.span.start === t.startOffset);
+    // ... and so does an error on the token right after it (`(uint32 *;`: no value after the inserted `)`).
+    const atRepair = (e: IRecognitionException) => reportedRepair(e.token) || reportedRepair(tokens[tokens.indexOf(e.token) - 1]);
     const errors = result.syntaxErrors.filter((e) => !atRepair(e));
     const real = errors.filter((e) => e.name !== 'NotAllInputParsedException');
     const syntax = (real.length > 0 ? real : errors).map((e) => syntaxError(e, context));
     // Errors in nodes rebuilt by error recovery are not worth showing.
-    parseErrors.push(...(syntax.length > 0 ? syntax : result.semanticErrors));
+    parseErrors.push(...(result.syntaxErrors.length > 0 ? syntax : result.semanticErrors));
     const item = result.item;
     if (item.kind === 'Probe') {
       program.probes.push(item);

@@ -167,6 +167,13 @@ class TsbtParser extends EmbeddedActionsParser {
         return { type: errorType(), name: '<error>', span: NO_SPAN };
       }
       const typeEnd = tokenSpan(stars[stars.length - 1] ?? words[words.length - 1]!);
+      // Several words make a type only as C allows: type words (`unsigned long`), or one typedef name with qualifiers.
+      const named = words.filter((w) => w.tokenType !== T.TypeWord);
+      const typeWords = words.filter((w) => w.tokenType === T.TypeWord && !QUALIFIERS.has(w.image));
+      if (!structKeyword && (named.length > 1 || (named.length === 1 && typeWords.length > 0))) {
+        const text = words.map((w) => w.image).join(' ');
+        this.semanticErrors.push(error(`\`${text}\` is not a type`, spanUnion(tokenSpan(first), typeEnd), 'members are written `type name;`, e.g. `u32 pid;` or `char comm[16];`'));
+      }
       const type = this.typeNode(structKeyword, words, stars.length, array, spanUnion(tokenSpan(first), typeEnd));
       const end = array ? tokenSpan(array.close) : tokenSpan(name);
       return { type, name: name.image, span: spanUnion(tokenSpan(first), end) };

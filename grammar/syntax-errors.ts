@@ -110,6 +110,8 @@ export function syntaxError(e: IRecognitionException, ctx: ErrorContext): Diagno
         if (rule === 'configSetting' && expected === T.Name.name) return say('a setting name', hint);
         if (rule === 'configSetting' && expected === T.Assign.name) return say(`\`=\` after \`${previous?.image}\``, hint);
         if (rule === 'configBlock' && expected === T.RBrace.name) return say('a setting (`name = value`) or `}`', hint);
+        if (rule === 'configBlock' && expected === T.Assign.name) return say('`=` after `config`', hint);
+        if (rule === 'configBlock' && expected === T.LBrace.name) return say('`{` after `config =`', hint);
         return say(labelOf(expected), hint);
       }
       if ((rule === 'structDef' || rule === 'castType' || rule === 'declType' || rule === 'structField') && expected === T.Name.name && previous?.tokenType === T.Struct) {
@@ -129,7 +131,7 @@ export function syntaxError(e: IRecognitionException, ctx: ErrorContext): Diagno
         return say(labelOf(expected), hint);
       }
       if (rule === 'nameOrCall' && expected === T.RParen.name) {
-        return say(previous?.tokenType === T.LParen ? 'an argument or `)`' : '`,` or `)` after the argument');
+        return say(previous?.tokenType === T.LParen ? 'an argument or `)`' : '`,` or `)` after the argument', typedefCastHint(site.index, ctx));
       }
       if (rule === 'mapRef' && expected === T.RBracket.name) return say('`,` or `]` after the map key');
       if (rule === 'postfix' && expected === T.Name.name) return say(`a field name after \`${previous?.image ?? '->'}\``);
@@ -141,6 +143,7 @@ export function syntaxError(e: IRecognitionException, ctx: ErrorContext): Diagno
         const closer = enclosingCloser(site.index, ctx);
         const hint = ambiguousGtHint(site.index, ctx)
           ?? (previous?.tokenType === T.Return ? '`return` takes no value here: it ends the probe' : undefined)
+          ?? typedefCastHint(site.index, ctx)
           ?? (foundType === T.Ident && ctx.tokens[site.index + 1]?.tokenType === T.Colon && isProbeTypeWord(site.token!.image)
             ? `\`${site.token!.image}:\` starts a probe: is the block before it missing its \`${closer}\`?` : undefined)
           ?? (foundType && STATEMENT_STARTS.has(foundType) ? 'separate statements with `;`' : undefined);
@@ -157,6 +160,9 @@ export function syntaxError(e: IRecognitionException, ctx: ErrorContext): Diagno
         return say(rule === 'structField' ? 'a member (`type name;`)' : 'a type', 'types are `uint8`...`uint64`, `int8`...`int64`, `bool`, `string`, C types like `u32` or `unsigned int`, and `struct name`');
       }
       if (rule === 'jumpStatement') return error(`unexpected ${found}`, site.span);
+      if ((rule === 'unary' || rule === 'primary') && parentRule === 'parenthesized' && previous?.tokenType === T.RParen) {
+        return say(`the value to convert after the cast \`${castText(site.index, ctx)}\``, 'a cast is written `(type)value`, e.g. `(uint32)$x`');
+      }
       if (rule === 'unary' || rule === 'primary' || rule === 'postfix' || rule === 'sizeofExpr') {
         const after = previous && OPERATORS.has(previous.tokenType) && !isRepairToken(previous) ? ` after \`${previous.image}\`` : '';
         return say(`an expression${after}`);
@@ -198,6 +204,21 @@ function describe(token: IToken | undefined): string {
 
 function labelOf(tokenTypeName: string): string {
   return T.allTokens.find((t) => t.name === tokenTypeName)?.LABEL ?? tokenTypeName;
+}
+
+/** `(name)x`: a cast to a typedef, which tsbt reads as a parenthesized name followed by `x`. */
+function typedefCastHint(index: number, ctx: ErrorContext): string | undefined {
+  const [open, name, close] = [ctx.tokens[index - 3], ctx.tokens[index - 2], ctx.tokens[index - 1]];
+  if (open?.tokenType !== T.LParen || name?.tokenType !== T.Ident || close?.tokenType !== T.RParen) return undefined;
+  return `\`(${name.image})\` is a name in parentheses, not a cast: a cast takes a type word or \`struct name\`, e.g. \`(uint64)\` or \`(struct ${name.image} *)\``;
+}
+
+/** The source text of the `(type)` that ends right before the token at `index`. */
+function castText(index: number, ctx: ErrorContext): string {
+  let open = index - 1;
+  while (open > 0 && ctx.tokens[open]!.tokenType !== T.LParen) open--;
+  const start = ctx.tokens[open]!.startOffset;
+  return ctx.source.text.slice(start, tokenSpan(ctx.tokens[index - 1]!).end);
 }
 
 /** `>` or `}`: the closer of the block that holds the token at `index`. */

@@ -104,4 +104,58 @@ t('the examples of docs/language.md mean what the page says', () => {
     'expected a probe such as `BEGIN` or `kprobe:vfs_read`, found `$b`; unexpected `>`: no block is open here');
 });
 
+t('`<` also opens a block after `while (...)`, `for (...)`, `unroll (...)` and where a statement starts', () => {
+  assert.is(tokens('i:s:1 < while ($i < 10) < $i++ > > END < >'), 'i:s:1 ‹ while ( $i < 10 ) ‹ $i ++ › › END ‹ ›');
+  assert.is(tokens('BEGIN < for ($i : 0..5) < @x[$i] = 1; > >'), 'BEGIN ‹ for ( $i : 0 .. 5 ) ‹ @x [ $i ] = 1 ; › ›');
+  assert.is(tokens('BEGIN < unroll(2) < $a < 1 > >'), 'BEGIN ‹ unroll ( 2 ) ‹ $a < 1 › ›');
+  assert.is(tokens('BEGIN < $a = 1; < $b < 2 > >'), 'BEGIN ‹ $a = 1 ; ‹ $b < 2 › ›', 'a nested block after `;`');
+  assert.is(tokens('BEGIN < < x() > < y() > >'), 'BEGIN ‹ ‹ x ( ) › ‹ y ( ) › ›', 'after `<` and after a nested block');
+  assert.is(tokens('BEGIN { < x() > }'), 'BEGIN { ‹ x ( ) › }');
+  assert.is(tokens('BEGIN < $a = sizeof(x) < 2 >'), 'BEGIN ‹ $a = sizeof ( x ) < 2 ›', '`sizeof (...)` is not followed by a block');
+});
+
+t('`>` closes before a statement keyword; `++` can be its operand', () => {
+  assert.is(tokens('BEGIN < if (a) < x() > while (b) < > >'), 'BEGIN ‹ if ( a ) ‹ x ( ) › while ( b ) ‹ › ›');
+  for (const keyword of ['for ($i : @m) < >', 'unroll(1) < >', 'let $y', 'break', 'continue', 'return']) {
+    assert.is(tokens(`BEGIN < while (1) < x() > ${keyword} >`).split(' ').slice(0, 11).join(' '), 'BEGIN ‹ while ( 1 ) ‹ x ( ) ›', keyword);
+  }
+  assert.is(tokens('BEGIN < $a = $b > ++$c >'), 'BEGIN ‹ $a = $b > ++ $c ›');
+  assert.is(tokens('BEGIN < $a = $b > --$c >'), 'BEGIN ‹ $a = $b > -- $c ›');
+  assert.is(tokens('BEGIN < $i++ > END < >'), 'BEGIN ‹ $i ++ › END ‹ ›');
+  assert.is(tokens('BEGIN < $a = $b > (uint32)$c >'), 'BEGIN ‹ $a = $b > ( uint32 ) $c ›');
+  assert.is(tokens('BEGIN < $a = $b > true >'), 'BEGIN ‹ $a = $b > true ›');
+});
+
+t('`>>=` and `<<=` are always operators; the ternary and ranges', () => {
+  assert.is(tokens('BEGIN < $a >>= 1; $b <<= 2 >'), 'BEGIN ‹ $a >>= 1 ; $b <<= 2 ›');
+  assert.is(tokens('BEGIN < $a >>= 1 >'), 'BEGIN ‹ $a >>= 1 ›');
+  assert.is(tokens('BEGIN < $r = $a > $b ? 1 : 2 >'), 'BEGIN ‹ $r = $a > $b ? 1 : 2 ›');
+  assert.is(tokens('BEGIN < $r = $c ? $a : $b > END < >'), 'BEGIN ‹ $r = $c ? $a : $b › END ‹ ›');
+  assert.is(tokens('BEGIN < $t = $kv.0.1; $u = 1..2 >'), 'BEGIN ‹ $t = $kv . 0 . 1 ; $u = 1 .. 2 ›');
+  assert.is(tokens('BEGIN < $a += 1; $b -= 1; $c--; $d->e >'), 'BEGIN ‹ $a += 1 ; $b -= 1 ; $c -- ; $d -> e ›');
+});
+
+t('top level: preamble keywords, `#include` lines, `;` after a declaration', () => {
+  assert.is(tokens('#include <linux/sched.h>\nconfig = { a = 1 }\nlet @m = hash(2);\nstruct s { u32 x; }\nBEGIN < >'),
+    'config = { a = 1 } let @m = hash ( 2 ) ; struct s { u32 x ; } BEGIN ‹ ›');
+  assert.is(tokens('let @m = hash(2;\nBEGIN < >'), 'let @m = hash ( 2 ⟨RParen⟩ ; BEGIN ‹ ›', 'a `;` at top level closes what is open');
+});
+
+t('the new constructs in the examples of docs/language.md', () => {
+  const sexpr = (text: string) => {
+    const result = parse(new SourceFile('-e', text));
+    return result.program ? toSExpr(result.program) : result.diagnostics.map((d) => d.message).join('; ');
+  };
+  assert.is(sexpr('BEGIN < $r = $a > $b ? $a : $b; >'), '(probe BEGIN (= $r (? (> $a $b) $a $b)))');
+  assert.is(sexpr('BEGIN < for ($i : 0..5) < @x[$i] = 1; > >'), '(probe BEGIN (for $i (range 0 5) (do (= @x[$i] 1))))');
+  assert.is(sexpr('i:s:1 < $i = 0; while ($i < 10) < $i++ > > END < >'),
+    '(probe i:s:1 (= $i 0) (while (< $i 10) (do (post++ $i))))\n(probe END)');
+  assert.is(sexpr('BEGIN < if (c) < x() > < y() > >'), '(probe BEGIN (if c (then (call x))) (block (call y)))');
+  assert.is(sexpr('BEGIN < $x = $a >>= 1 >'), 'expected `;` or `>` after this statement, found `>>=`');
+  // The pitfall holds for the new statements too: `$i++ > $j = 1` compares.
+  assert.is(sexpr('BEGIN < while (c) < $i++ > $j = 1; >'),
+    'only a map (`@name`) or a variable (`$name`) can be assigned to; missing `>` to close the block opened at 1:7');
+  assert.is(sexpr('BEGIN < while (c) < $i++; > $j = 1; >'), '(probe BEGIN (while c (do (post++ $i))) (= $j 1))');
+});
+
 t.run();

@@ -182,4 +182,160 @@ t('independent errors in several probes are all reported, each once', () => {
   ]);
 });
 
+t('loops: malformed `for`, `while`, `unroll`', () => {
+  assert.is(errors('BEGIN < for ($i : 0..) < > >'), [
+    '-e:1:22: error: expected an expression after `..`, found `)`',
+    '1 | BEGIN < for ($i : 0..) < > >',
+    '  |                      ^',
+  ].join('\n'));
+  assert.is(errors('BEGIN < for ($i : 5) < > >'), [
+    '-e:1:19: error: expected a range (`0..10`) or a map (`@name`) after `:`',
+    '1 | BEGIN < for ($i : 5) < > >',
+    '  |                   ^',
+    '  = hint: write a range `start..end` (end excluded) or a map `@name`',
+  ].join('\n'));
+  assert.equal(brief('BEGIN < for ($i : @m[1]) < > >'), ['1:19: expected a range (`0..10`) or a map (`@name`) after `:`']);
+  assert.equal(brief('BEGIN < for (i : 0..5) < > >'), ['1:14: expected a variable after `for (`, found `i`']);
+  assert.equal(brief('BEGIN < for ($1 : 0..5) < > >'), ['1:14: `$1` is a positional parameter, not a variable']);
+  assert.equal(brief('BEGIN < for ($i 0..5) < > >'), ['1:17: expected `:` after the loop variable, found `0`']);
+  assert.equal(brief('BEGIN < for ($i : 0..$n + 1) < > >'), ['1:25: expected `)` after the range, found `+`']);
+  assert.match(parse(new SourceFile('-e', 'BEGIN < for ($i : 0..$n + 1) < > >')).diagnostics[0]!.hint!, 'write `0..($n + 1)`');
+  assert.equal(brief('BEGIN < for $i : 0..5 < > >')[0], '1:13: expected `(` after `for`, found `$i`');
+  assert.equal(brief('BEGIN < while ($i < 5) $i++ >'), ['1:24: expected `<` or `{` after `while (...)`, found `$i`']);
+  assert.is(brief('BEGIN < while ($i < 5 < > >')[0], '1:24: missing `)` to close the `(` at 1:15');
+  assert.equal(brief('BEGIN < unroll 3 < > >')[0], '1:16: expected `(` after `unroll`, found `3`');
+  assert.equal(brief('BEGIN < unroll(3) $x = 1 >'), ['1:19: expected `<` or `{` after `unroll (...)`, found `$x`']);
+});
+
+t('let, assignments, ++ and --', () => {
+  assert.is(errors('BEGIN < let 5 >'), [
+    '-e:1:13: error: expected a variable after `let`, found `5`',
+    '1 | BEGIN < let 5 >',
+    '  |             ^',
+    '  = hint: declare a variable with `let $name;`, `let $name = value;` or `let $name: type = value;`',
+  ].join('\n'));
+  assert.is(errors('BEGIN < let @x = hash(1) >'), [
+    '-e:1:13: error: maps are declared at the top of the script, not in a block',
+    '1 | BEGIN < let @x = hash(1) >',
+    '  |             ^^',
+    '  = hint: before the probes: `let @name = hash(N);` (or `lruhash`, `percpuhash`, `percpulruhash`)',
+  ].join('\n'));
+  assert.equal(brief('BEGIN < let $x: = 5 >'), ['1:17: expected a type, found `=`']);
+  assert.equal(brief('BEGIN < let $2 = 1 >'), ['1:13: `$2` is a positional parameter, not a variable']);
+  assert.equal(brief('BEGIN < 5++ >'), ['1:9: `++` applies to a map (`@name`) or a variable (`$name`)']);
+  assert.equal(brief('BEGIN < --f() >'), ['1:11: `--` applies to a map (`@name`) or a variable (`$name`)']);
+  assert.equal(brief('BEGIN < pid += 1 >'), ['1:9: only a map (`@name`) or a variable (`$name`) can be assigned to']);
+  assert.equal(brief('BEGIN < $1 = 2 >'), ['1:9: only a map (`@name`) or a variable (`$name`) can be assigned to']);
+  assert.equal(brief('BEGIN < $x = $a >>= 1 >'), ['1:17: expected `;` or `>` after this statement, found `>>=`']);
+  assert.equal(brief('BEGIN < return 1 >'), ['1:16: expected `;` or `>` after this statement, found `1`']);
+  assert.match(parse(new SourceFile('-e', 'BEGIN < return 1 >')).diagnostics[0]!.hint!, '`return` takes no value');
+});
+
+t('casts, tuples, ternaries, indexing, sizeof and offsetof', () => {
+  assert.is(errors('BEGIN < $x = (struct)x >'), [
+    '-e:1:21: error: expected a struct name after `struct`, found `)`',
+    '1 | BEGIN < $x = (struct)x >',
+    '  |                     ^',
+    '  = hint: a struct type is written `struct name`, e.g. `(struct sock *)arg0`',
+  ].join('\n'));
+  assert.is(errors('BEGIN < $x = (uint32) >'), [
+    '-e:1:23: error: expected the value to convert after the cast `(uint32)`, found `>`',
+    '1 | BEGIN < $x = (uint32) >',
+    '  |                       ^',
+    '  = hint: a cast is written `(type)value`, e.g. `(uint32)$x`',
+  ].join('\n'));
+  assert.equal(brief('BEGIN < $x = (struct sock *); >'), ['1:29: expected the value to convert after the cast `(struct sock *)`, found `;`']);
+  assert.equal(brief('BEGIN < $x = (uint32 *; >'), ['1:23: missing `)` to close the `(` at 1:14']);
+  assert.equal(brief('BEGIN < $x = (const)1 >'), ['1:15: `const` is not a type by itself']);
+  assert.equal(brief('BEGIN < $x = (1,,2) >'), ['1:17: expected an expression after `,`, found `,`']);
+  assert.equal(brief('BEGIN < $x = (1 2) >'), ['1:17: expected `,` or `)`, found `2`']);
+  assert.is(errors('BEGIN < $x = a ? b >'), [
+    '-e:1:20: error: expected `:` in the conditional, found `>`',
+    '1 | BEGIN < $x = a ? b >',
+    '  |                    ^',
+    '  = hint: a conditional is written `cond ? value_if_true : value_if_false`',
+  ].join('\n'));
+  assert.equal(brief('BEGIN < $x = ? 1 : 2 >'), ['1:14: expected an expression after `=`, found `?`']);
+  assert.equal(brief('BEGIN < (a ? b : c) = 1 >'), ['1:10: only a map (`@name`) or a variable (`$name`) can be assigned to']);
+  assert.equal(brief('BEGIN < $x = $a[1, 2] >'), ['1:18: expected `]` after the index, found `,`']);
+  assert.equal(brief('BEGIN < $x = $a[] >'), ['1:17: expected an expression after `[`, found `]`']);
+  assert.equal(brief('BEGIN < $x = $t.0x1 >'), ['1:17: invalid tuple index `0x1`']);
+  assert.equal(brief('BEGIN < $x = sizeof() >'), ['1:21: expected an expression after `(`, found `)`']);
+  assert.equal(brief('BEGIN < $x = sizeof uint32 >'), ['1:21: expected `(` after `sizeof`, found `uint32`']);
+  assert.equal(brief('BEGIN < $x = offsetof(struct a) >'), ['1:31: expected `,` and a member after the type, found `)`']);
+  assert.equal(brief('BEGIN < $x = offsetof(struct a, ) >'), ['1:33: expected a member name after `,`, found `)`']);
+  assert.equal(brief('BEGIN < $x = uint32 >'), ['1:14: expected an expression after `=`, found `uint32`']);
+  assert.is(parse(new SourceFile('-e', 'BEGIN < $x = (my_t)x >')).diagnostics[0]!.hint,
+    '`(my_t)` is a name in parentheses, not a cast: a cast takes a type word or `struct name`, e.g. `(uint64)` or `(struct my_t *)`');
+  assert.match(parse(new SourceFile('-e', 'BEGIN < f((my_t)x) >')).diagnostics[0]!.hint!, 'is a name in parentheses, not a cast');
+});
+
+t('literals of the full language', () => {
+  assert.is(errors('BEGIN < $x = 1.5 >'), [
+    '-e:1:14: error: `1.5` is not an integer',
+    '1 | BEGIN < $x = 1.5 >',
+    '  |              ^^^',
+    '  = hint: floating-point numbers are not supported: BPF has no floating point',
+  ].join('\n'));
+  assert.equal(brief('BEGIN < $x = 1e-3; $y = 089; $z = 5q; $w = 0x1s; $v = 1e; $u = 20s0 >'), [
+    '1:14: `1e-3` is not an integer',
+    '1:25: invalid octal number `089`',
+    '1:35: invalid number `5q`',
+    '1:44: invalid number `0x1s`',
+    '1:55: invalid number `1e`',
+    '1:64: invalid number `20s0`',
+  ]);
+  assert.equal(brief('BEGIN < $x = 1e20; $y = 99999999999d >'), [
+    '1:14: number `1e20` does not fit in 64 bits',
+    '1:25: number `99999999999d` does not fit in 64 bits',
+  ]);
+  assert.match(parse(new SourceFile('-e', 'BEGIN < $x = 089 >')).diagnostics[0]!.hint!, 'for decimal write `89`');
+  assert.is(parse(new SourceFile('-e', "BEGIN < $x = 'a' >")).diagnostics[0]!.hint,
+    'there are no character literals: write the character\'s code, 97, or the string "a"');
+  assert.equal(brief('BEGIN < $0 + $1x >'), ['1:9: invalid positional parameter `$0`', '1:14: invalid variable name `$1x`']);
+});
+
+t('the preamble: config, map declarations, structs, #include', () => {
+  assert.is(errors('BEGIN < >\nconfig = { max_strlen = 1 }'), [
+    '-e:2:1: error: the `config` block must come before the probes',
+    '2 | config = { max_strlen = 1 }',
+    '  | ^^^^^^',
+    '  = hint: move it to the top of the script',
+  ].join('\n'));
+  assert.equal(brief('config = { a = 1 }\nconfig = { b = 2 }\nBEGIN < >'), ['2:1: a script has one `config` block']);
+  assert.equal(brief('config = { 5 = 1 } BEGIN < >'), ['1:12: expected a setting (`name = value`) or `}`, found `5`']);
+  assert.equal(brief('config = { a 1 } BEGIN < >'), ['1:14: expected `=` after `a`, found `1`']);
+  assert.equal(brief('config { a = 1 } BEGIN < >'), ['1:8: expected `=` after `config`, found `{`']);
+  assert.equal(brief('config = a = 1 BEGIN < >'), ['1:10: expected `{` after `config =`, found `a`']);
+  assert.equal(brief('config = { a = 1 }'), ['1:19: no probes in the program']);
+  assert.is(errors('let @a = hash(10) BEGIN < >'), [
+    '-e:1:19: error: expected `;` after the map declaration, found `BEGIN`',
+    '1 | let @a = hash(10) BEGIN < >',
+    '  |                   ^^^^^',
+  ].join('\n'));
+  assert.equal(brief('let $x = 1; BEGIN < >'), ['1:5: expected a map after `let`, found `$x`']);
+  assert.equal(brief('let @a = 5; BEGIN < >'), ['1:10: expected the kind of map after `=`, found `5`']);
+  assert.equal(brief('let @a = hash(10;\nBEGIN < >'), ['1:17: missing `)` to close the `(` at 1:14']);
+  assert.equal(brief('BEGIN < > let @a = hash(1);'), ['1:11: map declarations must come before the probes']);
+  assert.is(errors('struct S { int; } BEGIN < >'), [
+    '-e:1:15: error: expected a member name after its type',
+    '1 | struct S { int; } BEGIN < >',
+    '  |               ^',
+    '  = hint: members are written `type name;`, e.g. `u32 pid;` or `char comm[16];`',
+  ].join('\n'));
+  assert.equal(brief('struct { int a; } BEGIN < >'), ['1:8: expected a struct name after `struct`, found `{`']);
+  assert.equal(brief('struct S { int a; int b c[2]; } BEGIN < >'), ['1:19: `int b` is not a type']);
+  assert.equal(brief('struct S { int a; 5 b; } BEGIN < >'), ['1:19: expected a member (`type name;`) or `}`, found `5`']);
+  assert.equal(brief('union u { int a; }\nBEGIN < >'), ['1:1: expected a probe such as `BEGIN` or `kprobe:vfs_read`, found `union`']);
+  assert.equal(brief('#define X 1\nBEGIN < >'), ['1:1: unexpected character `#`']);
+  assert.match(parse(new SourceFile('-e', '#define X 1\nBEGIN < >')).diagnostics[0]!.hint!, 'only `#include` lines are accepted');
+  assert.is(brief('BEGIN < #include <x.h>\n >')[0], '1:9: unexpected character `#`', '`#include` only at top level');
+});
+
+t('a probe header inside an unclosed block is named as such', () => {
+  const [first] = parse(new SourceFile('-e', 'BEGIN < x() kprobe:f < > >')).diagnostics;
+  assert.is(first!.message, 'expected `;` or `>` after this statement, found `kprobe`');
+  assert.is(first!.hint, '`kprobe:` starts a probe: is the block before it missing its `>`?');
+});
+
 t.run();
