@@ -318,8 +318,15 @@ class UnitLowerer implements Lowerer {
   private storeVar(v: VarInfo, value: Expr): void {
     const s = this.storage.get(v);
     if (!s) throw new Error(`variable ${v.name} has no storage`);
-    if ('reg' in s) this.b.mov(s.reg, this.int(value));
-    else this.writeInto(value, 'fp', s.slot, s.size);
+    if ('reg' in s) {
+      this.b.mov(s.reg, this.int(value));
+      this.narrow(v, s.reg);
+    } else this.writeInto(value, 'fp', s.slot, s.size);
+  }
+
+  /** A variable declared narrower than 64 bits (`let $x: uint8`) wraps as its type does. */
+  private narrow(v: VarInfo, r: VReg): void {
+    if (v.type?.kind === 'int' && v.type.size < 8 && !v.type.pointee) this.truncate(r, v.type.size, v.type.signed);
   }
 
   private assign(s: AssignStmt): void {
@@ -327,8 +334,11 @@ class UnitLowerer implements Lowerer {
     if (s.op) {
       const current = this.int(target);
       const out = this.arith(s.op, current, this.int(value), this.typeOf(target), this.typeOf(value));
-      if (target.kind === 'Var') this.b.mov(this.intVar(this.ut.varOf.get(target)!), out);
-      else this.storeMapInt(target, out);
+      if (target.kind === 'Var') {
+        const v = this.ut.varOf.get(target)!;
+        this.b.mov(this.intVar(v), out);
+        this.narrow(v, this.intVar(v));
+      } else this.storeMapInt(target, out);
       return;
     }
     if (target.kind === 'Var') {
@@ -365,13 +375,15 @@ class UnitLowerer implements Lowerer {
   private incDec(e: IncDec, wantValue: boolean): Operand {
     const delta = e.op === '++' ? 1 : -1;
     if (e.target.kind === 'Var') {
-      const r = this.intVar(this.ut.varOf.get(e.target)!);
+      const v = this.ut.varOf.get(e.target)!;
+      const r = this.intVar(v);
       let old: VReg | undefined;
       if (wantValue && !e.prefix) {
         old = this.b.reg();
         this.b.mov(old, reg(r));
       }
       this.b.alu('add', r, imm(delta));
+      this.narrow(v, r);
       return reg(old ?? r);
     }
     const current = this.intReg(e.target);
