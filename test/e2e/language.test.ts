@@ -44,7 +44,7 @@ const cases: [name: string, script: string, expected: string, args?: string[]][]
     'BEGIN { $s = 0; for ($i : 0..5) { $s += $i; } unroll(3) { $s++; } printf("%d\\n", $s); exit(); }',
     '13\n\n\n'],
   ['tsbt blocks < >, let with types that wrap, config, map declarations, literal forms',
-    'config = { max_strlen = 32 } let @lru = lruhash(10); BEGIN < let $x: uint8 = 255; $x++; let $y: int8 = 127; $y += 1; @lru[1] = $x; printf("%d %d %d %x\n", $y, 1_000 + 0x10 + 010, sizeof(uint32), 1e3); exit(); >',
+    'config = { max_strlen = 32 } let @lru = lruhash(10); BEGIN < let $x: uint8 = 255; $x++; let $y: int8 = 127; $y += 1; @lru[1] = $x; printf("%d %d %d %x\\n", $y, 1_000 + 0x10 + 010, sizeof(uint32), 1e3); exit(); >',
     '-128 1024 4 3e8\n\n\n@lru[1]: 0\n'],
 ];
 
