@@ -110,6 +110,9 @@ export function compile(input: CompileInput): CompileResult {
     events: resources.eventSpecs,
     ...(resources.eventRing ? { eventRing: resources.eventRing } : {}),
     ...(resources.lostCounter ? { lostCounter: resources.lostCounter } : {}),
+    ...(resources.internalMaps.some((m) => m.name === resources.state.map)
+      ? { state: { map: resources.state.map, exitingOffset: resources.state.exitingOffset, drops: resources.state.drops } }
+      : {}),
   };
   return { diagnostics: cx.diagnostics, ast, artifact, programs };
 }

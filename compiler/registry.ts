@@ -91,6 +91,8 @@ export interface Lowerer {
   emitEvent(id: number, size: number, write: (record: VReg) => void): void;
   /** Jump to the end of the program (after `exit()`). */
   returnFromProbe(): void;
+  /** Raise the global exit flag: every probe that fires from now on does nothing. */
+  setExiting(): void;
   /** The printf/exit event planned for this call by the resources pass. */
   eventFor(call: Call): { id: number; args: EventArgPlan[]; size: number };
   /** The value of a compile-time constant expression, if it is one. */

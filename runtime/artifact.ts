@@ -17,6 +17,12 @@ export interface Artifact {
   eventRing?: string;
   /** A one-slot u64 array map (by MapSpec.name) counting ring-buffer writes that failed. */
   lostCounter?: string;
+  /**
+   * A one-slot array map of u64s shared by every program: a flag set by exit() (probes that fire after
+   * it do nothing, so END and the printed maps agree), and per user map the number of updates the
+   * kernel refused because the map was full.
+   */
+  state?: { map: string; exitingOffset: number; drops: { map: string; offset: number }[] };
   /** Print every user map when the script ends (false with `config = { print_maps_on_exit = 0 }`). */
   printMapsOnExit: boolean;
 }
@@ -100,6 +106,11 @@ export interface MapRelocation {
   /** Index of the instruction (in 8-byte slots). */
   insn: number;
   map: string;
+  /**
+   * Absent: the instruction loads the map (BPF_PSEUDO_MAP_FD). A number: it loads the address of the
+   * map's value at this byte offset (BPF_PSEUDO_MAP_VALUE, array maps: slot 0), with no helper call.
+   */
+  valueOffset?: number;
 }
 
 export type AttachSpec =

@@ -111,6 +111,8 @@ export function decodeBytecode(base64: string): Uint8Array {
  * Points each relocated LD_IMM64 at its map: src_reg = BPF_PSEUDO_MAP_FD, imm = the map's fd (the
  * second slot's imm, the upper 32 bits, stays 0). Patches `insns` in place.
  */
+const BPF_PSEUDO_MAP_VALUE = 2;
+
 export function patchRelocations(
   program: string,
   insns: Uint8Array,
@@ -119,7 +121,7 @@ export function patchRelocations(
 ): void {
   const view = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
   const count = insns.length / BPF_INSN_SIZE;
-  for (const { insn, map } of relocations) {
+  for (const { insn, map, valueOffset } of relocations) {
     const fd = mapFds.get(map);
     if (fd === undefined) throw new Error(`program ${program}: relocation at insn ${insn} names unknown map ${map}`);
     if (!Number.isInteger(insn) || insn < 0 || insn + 1 >= count) {
@@ -129,9 +131,12 @@ export function patchRelocations(
     if (insns[at] !== BPF_LD_IMM64) {
       throw new Error(`program ${program}: relocation insn ${insn} is opcode 0x${insns[at]!.toString(16)}, not LD_IMM64`);
     }
-    insns[at + 1] = (insns[at + 1]! & 0x0f) | (BPF_PSEUDO_MAP_FD << 4); // dst_reg low nibble, src_reg high
+    // dst_reg is the low nibble, src_reg the high one: PSEUDO_MAP_FD (1), or PSEUDO_MAP_VALUE (2) whose
+    // second slot carries the offset into the value.
+    const pseudo = valueOffset === undefined ? BPF_PSEUDO_MAP_FD : BPF_PSEUDO_MAP_VALUE;
+    insns[at + 1] = (insns[at + 1]! & 0x0f) | (pseudo << 4);
     view.setInt32(at + 4, fd, true);
-    view.setInt32(at + BPF_INSN_SIZE + 4, 0, true);
+    view.setInt32(at + BPF_INSN_SIZE + 4, valueOffset ?? 0, true);
   }
 }
 

@@ -49,6 +49,7 @@ export function disassembleOne(i: Insn, slot: number, ctx: DisasmContext = {}): 
   }
   if (cls === BPF_LD && i.imm2 !== undefined) {
     if (i.src === 1) return `r${i.dst} = map[${ctx.mapAt?.(slot) ?? `fd ${i.imm}`}] ll`;
+    if (i.src === 2) return `r${i.dst} = &map[${ctx.mapAt?.(slot) ?? `fd ${i.imm}`}][${i.imm2}] ll`;
     const value = (BigInt(i.imm2 >>> 0) << 32n) | BigInt(i.imm >>> 0);
     return `r${i.dst} = 0x${value.toString(16)} ll`;
   }

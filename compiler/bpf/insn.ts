@@ -53,6 +53,10 @@ export const Insn = {
   ldMapFd(dst: number): Insn {
     return { code: BPF_LD | BPF_DW | BPF_IMM, dst, src: BPF_PSEUDO_MAP_FD, off: 0, imm: 0, imm2: 0 };
   },
+  /** LD_IMM64 of the address of a map's value at `off` (BPF_PSEUDO_MAP_VALUE); the runtime sets the fd. */
+  ldMapValue(dst: number, off: number): Insn {
+    return { code: BPF_LD | BPF_DW | BPF_IMM, dst, src: 2, off: 0, imm: 0, imm2: off };
+  },
   load(size: Size, dst: number, base: number, off: number): Insn {
     return { code: BPF_LDX | BPF_MEM | sizeCode(size), dst, src: base, off, imm: 0 };
   },

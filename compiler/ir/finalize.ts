@@ -11,7 +11,7 @@ import { STACK_LIMIT } from './frame.ts';
 
 export interface Finalized {
   insns: Insn[];
-  relocations: { insn: number; map: string }[];
+  relocations: { insn: number; map: string; valueOffset?: number }[];
   /** Source span of every emitted slot (undefined for glue such as the final exit). */
   sourceMap: (Span | undefined)[];
   /** Label names by slot index, for the disassembler. */
@@ -27,7 +27,7 @@ export class StackOverflowError extends Error {
 
 export function finalize(alloc: Allocation): Finalized {
   if (alloc.frameSize > STACK_LIMIT) throw new StackOverflowError(alloc.frameSize);
-  const out: { insn: Insn; span: Span | undefined; target?: string; map?: string }[] = [];
+  const out: { insn: Insn; span: Span | undefined; target?: string; map?: string; valueOffset?: number }[] = [];
   const labelAt = new Map<string, number>(); // label → index into `out`
   const p = (v: VReg): number => {
     const r = alloc.phys.get(v);
@@ -37,7 +37,7 @@ export function finalize(alloc: Allocation): Finalized {
   const base = (b: Base) => (b === 'fp' ? R10 : p(b));
 
   for (const i of alloc.insns) {
-    const push = (insn: Insn, extra: { target?: string; map?: string } = {}) => out.push({ insn, span: i.span, ...extra });
+    const push = (insn: Insn, extra: { target?: string; map?: string; valueOffset?: number } = {}) => out.push({ insn, span: i.span, ...extra });
     const movTo = (dst: number, src: Operand) => {
       if ('imm' in src) push(Insn.movImm(dst, src.imm));
       else if (p(src.reg) !== dst) push(Insn.mov(dst, p(src.reg)));
@@ -55,6 +55,7 @@ export function finalize(alloc: Allocation): Finalized {
       case 'bswap': push(Insn.toBigEndian(p(i.dst), i.bits)); break;
       case 'ldimm64': push(Insn.ldImm64(p(i.dst), i.value)); break;
       case 'ldmap': push(Insn.ldMapFd(p(i.dst)), { map: i.map }); break;
+      case 'ldmapvalue': push(Insn.ldMapValue(p(i.dst), i.off), { map: i.map, valueOffset: i.off }); break;
       case 'ctx': if (p(i.dst) !== R1) push(Insn.mov(p(i.dst), R1)); break;
       case 'addr':
         push(Insn.mov(p(i.dst), R10));
@@ -93,7 +94,7 @@ export function finalize(alloc: Allocation): Finalized {
   slotOf.push(slot);
   const labels = new Map<number, string>();
   for (const [label, index] of labelAt) labels.set(slotOf[index]!, label);
-  const relocations: { insn: number; map: string }[] = [];
+  const relocations: { insn: number; map: string; valueOffset?: number }[] = [];
   const sourceMap: (Span | undefined)[] = [];
   out.forEach((o, n) => {
     if (o.target !== undefined) {
@@ -103,7 +104,7 @@ export function finalize(alloc: Allocation): Finalized {
       if (off < -32768 || off > 32767) throw new Error('jump out of range');
       o.insn.off = off;
     }
-    if (o.map !== undefined) relocations.push({ insn: slotOf[n]!, map: o.map });
+    if (o.map !== undefined) relocations.push({ insn: slotOf[n]!, map: o.map, ...(o.valueOffset !== undefined ? { valueOffset: o.valueOffset } : {}) });
     for (let s = 0; s < slots(o.insn); s++) sourceMap.push(o.span);
   });
   return { insns: out.map((o) => o.insn), relocations, sourceMap, labels, stackSize: alloc.frameSize };

@@ -26,6 +26,8 @@ export type IrInsn =
   | { op: 'ldimm64'; dst: VReg; value: bigint }
   /** dst = address of a map (relocated to its fd at load time) */
   | { op: 'ldmap'; dst: VReg; map: string }
+  /** dst = address of an array map's value at `off` (BPF_PSEUDO_MAP_VALUE): global state, no helper call */
+  | { op: 'ldmapvalue'; dst: VReg; map: string; off: number }
   /** dst = the context pointer the program was called with (r1 at entry). Only first in a program. */
   | { op: 'ctx'; dst: VReg }
   /** dst = fp + off */
@@ -60,7 +62,7 @@ export function usesAndDefs(i: IrInsn): { uses: VReg[]; defs: VReg[] } {
     case 'mov': return { uses: reg(i.src), defs: [i.dst] };
     case 'alu': return { uses: [i.dst, ...reg(i.src)], defs: [i.dst] };
     case 'neg': case 'bswap': return { uses: [i.dst], defs: [i.dst] };
-    case 'ldimm64': case 'ldmap': case 'ctx': case 'addr': return { uses: [], defs: [i.dst] };
+    case 'ldimm64': case 'ldmap': case 'ldmapvalue': case 'ctx': case 'addr': return { uses: [], defs: [i.dst] };
     case 'load': return { uses: base(i.base), defs: [i.dst] };
     case 'store': return { uses: [...base(i.base), ...reg(i.src)], defs: [] };
     case 'atomicAdd': return { uses: [...base(i.base), i.src], defs: [] };
@@ -79,7 +81,7 @@ export function mapRegs(i: Located, use: (r: VReg) => VReg, def: (r: VReg) => VR
     case 'mov': return { ...i, src: op(i.src), dst: def(i.dst) };
     case 'alu': return { ...i, src: op(i.src), dst: def(use(i.dst)) };
     case 'neg': case 'bswap': return { ...i, dst: def(use(i.dst)) };
-    case 'ldimm64': case 'ldmap': case 'ctx': case 'addr': return { ...i, dst: def(i.dst) };
+    case 'ldimm64': case 'ldmap': case 'ldmapvalue': case 'ctx': case 'addr': return { ...i, dst: def(i.dst) };
     case 'load': return { ...i, base: base(i.base), dst: def(i.dst) };
     case 'store': return { ...i, base: base(i.base), src: op(i.src) };
     case 'atomicAdd': return { ...i, base: base(i.base), src: use(i.src) };
@@ -103,6 +105,7 @@ export function formatIr(i: IrInsn): string {
     case 'bswap': return `${r(i.dst)} = bswap${i.bits} ${r(i.dst)}`;
     case 'ldimm64': return `${r(i.dst)} = ${i.value} ll`;
     case 'ldmap': return `${r(i.dst)} = map ${i.map}`;
+    case 'ldmapvalue': return `${r(i.dst)} = &${i.map}[${i.off}]`;
     case 'ctx': return `${r(i.dst)} = ctx`;
     case 'addr': return `${r(i.dst)} = fp${i.off}`;
     case 'load': return `${r(i.dst)} = u${i.size * 8} ${m(i.base, i.off)}`;

@@ -19,6 +19,7 @@ import type { KernelMember } from '../types/kernel-types.ts';
 
 const BPF_ANY = 0;
 const BPF_NOEXIST = 1;
+const EEXIST = 17;
 
 export function lowerUnit(ut: UnitTypes, res: Resources, cx: CompileContext): IrProgram {
   return new UnitLowerer(ut, res, cx).run();
@@ -62,8 +63,16 @@ class UnitLowerer implements Lowerer {
         }
       }
     });
-    const pidFilter = this.cx.options.targetPid;
     const kind = this.probe.attach.kind;
+    if (this.res.state.usesExit && kind !== 'begin' && kind !== 'end') {
+      // After exit(), probes still attached until user space detaches them do nothing.
+      this.b.at(block.span, () => {
+        const state = this.stateAddress(this.res.state.exitingOffset);
+        const exiting = this.b.load(8, state, 0);
+        this.b.jcond('jne', exiting, imm(0), this.endLabel);
+      });
+    }
+    const pidFilter = this.cx.options.targetPid;
     if (pidFilter !== undefined && kind !== 'begin' && kind !== 'end') {
       // -p PID: other processes return at once.
       const tgid = this.b.call(Helper.get_current_pid_tgid, [])!;
@@ -160,6 +169,30 @@ class UnitLowerer implements Lowerer {
 
   returnFromProbe(): void {
     this.b.jmp(this.endLabel);
+  }
+
+  setExiting(): void {
+    this.b.store(8, this.stateAddress(this.res.state.exitingOffset), 0, imm(1));
+  }
+
+  private stateAddress(off: number): VReg {
+    const r = this.b.reg();
+    this.b.emit({ op: 'ldmapvalue', dst: r, map: this.res.state.map, off });
+    return r;
+  }
+
+  /** `map_update_elem` into a user map, counting the updates a full map refuses. */
+  private updateMap(plan: MapPlan, key: number, value: number, flags: number): void {
+    const result = this.b.call(Helper.map_update_elem, [reg(this.b.ldmap(plan.spec.name)), reg(this.b.addr(key)), reg(this.b.addr(value)), imm(flags)])!;
+    const ok = this.b.label('stored');
+    this.b.jcond('jeq', result, imm(0), ok);
+    // NOEXIST inserts fail with EEXIST when another CPU inserted first: not a drop.
+    if (flags === BPF_NOEXIST) this.b.jcond('jeq', result, imm(-EEXIST), ok);
+    const drop = this.res.state.drops.find((d) => d.map === plan.spec.name)!;
+    const counter = this.stateAddress(drop.offset);
+    const one = this.b.movImm(1);
+    this.b.emit({ op: 'atomicAdd', base: counter, off: 0, size: 8, src: one });
+    this.b.place(ok);
   }
 
   eventFor(call: Call): { id: number; args: EventArgPlan[]; size: number } {
@@ -360,7 +393,7 @@ class UnitLowerer implements Lowerer {
     const key = this.buildKey(target, plan);
     const slot = this.b.frame.alloc(plan.spec.valueSize);
     this.writeInto(value, 'fp', slot, plan.spec.valueSize);
-    this.b.call(Helper.map_update_elem, [reg(this.b.ldmap(plan.spec.name)), reg(this.b.addr(key)), reg(this.b.addr(slot)), imm(BPF_ANY)], false);
+    this.updateMap(plan, key, slot, BPF_ANY);
   }
 
   private storeMapInt(target: MapRef, value: Operand): void {
@@ -368,7 +401,7 @@ class UnitLowerer implements Lowerer {
     const key = this.buildKey(target, plan);
     const slot = this.b.frame.alloc(8);
     this.b.store(8, 'fp', slot, value);
-    this.b.call(Helper.map_update_elem, [reg(this.b.ldmap(plan.spec.name)), reg(this.b.addr(key)), reg(this.b.addr(slot)), imm(BPF_ANY)], false);
+    this.updateMap(plan, key, slot, BPF_ANY);
   }
 
   /** `x++` / `--x`: the new value is stored; the expression's value is the old one for postfix. */
@@ -412,7 +445,7 @@ class UnitLowerer implements Lowerer {
     this.b.jcond('jne', value, imm(0), have);
     const zero = this.b.frame.alloc(plan.spec.valueSize);
     zeroMemory(this.b, 'fp', zero, plan.spec.valueSize);
-    this.b.call(Helper.map_update_elem, [reg(this.b.ldmap(plan.spec.name)), reg(this.b.addr(key)), reg(this.b.addr(zero)), imm(BPF_NOEXIST)], false);
+    this.updateMap(plan, key, zero, BPF_NOEXIST);
     lookup();
     this.b.jcond('jeq', value, imm(0), skip);
     this.b.place(have);

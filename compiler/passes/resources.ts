@@ -35,14 +35,16 @@ export interface Resources {
   internalMaps: MapSpec[];
   eventRing?: string;
   lostCounter?: string;
+  state: { map: string; exitingOffset: number; drops: { map: string; offset: number }[]; usesExit: boolean };
 }
 
 export const RING_MAP = 'tsbt_events';
 export const LOST_MAP = 'tsbt_lost';
+export const STATE_MAP = 'tsbt_state';
 
 export function analyseResources(typed: Typed, cx: CompileContext, declared: Map<string, DeclaredMap>): Resources {
   const maps = new Map<string, MapPlan>();
-  const used = new Set<string>([RING_MAP, LOST_MAP]);
+  const used = new Set<string>([RING_MAP, LOST_MAP, STATE_MAP]);
   for (const info of [...typed.maps.values()].sort((a, b) => a.name.localeCompare(b.name))) {
     const plan = planMap(info, kernelMapName(info.name, used), cx);
     const decl = declared.get(info.name);
@@ -81,14 +83,21 @@ export function analyseResources(typed: Typed, cx: CompileContext, declared: Map
     });
   }
 
+  // Global state: the exit flag, then one drop counter per user map.
+  const drops = [...maps.values()].map((m, i) => ({ map: m.spec.name, offset: 8 + 8 * i }));
+  const usesExit = eventSpecs.some((e) => e.kind === 'exit');
+  const state = { map: STATE_MAP, exitingOffset: 0, drops, usesExit };
   const internalMaps: MapSpec[] = [];
+  if (usesExit || drops.length > 0) {
+    internalMaps.push({ name: STATE_MAP, type: 'array', keySize: 4, valueSize: 8 + 8 * drops.length, maxEntries: 1 });
+  }
   const needsEvents = eventSpecs.length > 0;
   if (needsEvents) {
     internalMaps.push({ name: RING_MAP, type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: cx.options.eventRingBytes });
     internalMaps.push({ name: LOST_MAP, type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
   }
   return {
-    maps, events, eventSpecs, internalMaps,
+    maps, events, eventSpecs, internalMaps, state,
     ...(needsEvents ? { eventRing: RING_MAP, lostCounter: LOST_MAP } : {}),
   };
 }

@@ -102,6 +102,7 @@ export const exit: BuiltinFunction = {
     return { spec: args[0] ? { kind: 'exit', code: args[0], size } : { kind: 'exit', size }, plans };
   },
   lowerStatement(call, l) {
+    l.setExiting();
     lowerEvent(call, l);
     l.returnFromProbe();
   },
