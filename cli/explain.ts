@@ -1,9 +1,21 @@
-// Runtime failures in plain words: one paragraph naming what failed, why, and what to do.
+// Runtime failures in plain words: one paragraph naming what failed, why, and what to do. A verifier
+// rejection also shows the instruction the kernel stopped at, the script line it came from (through
+// the artifact's source map) and the verifier's own last lines.
 
+import { type Diagnostic, renderDiagnostic, type RenderStyle } from '../grammar/diagnostics.ts';
+import type { SourceFile } from '../grammar/source.ts';
+import type { Artifact } from '../runtime/artifact.ts';
 import { VerifierError } from '../runtime/programs.ts';
 import { ProgLoadError, SysError } from '../runtime/sys/errors.ts';
 
 const isRoot = () => process.geteuid?.() === 0;
+
+export interface ExplainContext {
+  verbose: boolean;
+  source?: SourceFile;
+  artifact?: Artifact;
+  style?: RenderStyle;
+}
 
 function privilege(what: string, code: string): string {
   return `root (or the CAP_BPF and CAP_PERFMON capabilities) is needed to load BPF programs: the kernel refused ${what} (${code}); run tsbt with sudo.`;
@@ -18,7 +30,44 @@ function verifierLog(log: string, verbose: boolean): string[] {
   ];
 }
 
-export function explainRuntimeError(err: unknown, verbose: boolean): string {
+/** The common verifier complaints, in words a script author can act on. */
+const VERDICTS: [RegExp, string][] = [
+  [/invalid mem access 'map_value_or_null'|invalid mem access '.*or_null'/, 'a map value was used without checking that the key exists'],
+  [/invalid mem access|invalid (read|write) from stack|invalid indirect read/, 'the program reads memory it may not read directly'],
+  [/misaligned/, 'a memory access is not aligned to its size'],
+  [/back-edge|infinite loop|unbounded/, 'a loop the verifier cannot prove ends: bound it with a counter (`while ($i < 100)`) or use unroll()'],
+  [/BPF program is too large|too many instructions|complexity limit/, 'the program is too large or has too many paths for the verifier: split the probe or simplify loops'],
+  [/stack (limit|depth)|combined stack size|invalid stack off/, 'the program uses more than the 512 bytes of stack eBPF allows'],
+  [/unknown func|program of this type cannot use helper|helper call is not allowed/, 'a builtin used here calls a kernel helper this probe type may not use'],
+  [/R\d+ type=.* expected=|invalid argument|arg#?\d .* expected/, 'a helper was called with an argument of the wrong kind'],
+  [/R0 !read_ok|R\d+ !read_ok/, 'a register is read before it is set (a compiler bug: please report it)'],
+];
+
+function plainVerdict(log: string): string | undefined {
+  for (const [re, text] of VERDICTS) if (re.test(log)) return text;
+  return undefined;
+}
+
+/** The instruction index of the verifier's last processed instruction (`123: (79) r1 = ...`). */
+export function failingInstruction(log: string): number | undefined {
+  let last: number | undefined;
+  for (const m of log.matchAll(/^(\d+): \(/gm)) last = Number(m[1]);
+  return last;
+}
+
+function sourceLine(err: VerifierError, cx: ExplainContext): string[] {
+  if (!cx.source || !cx.artifact) return [];
+  const program = cx.artifact.programs.find((p) => p.name === err.program);
+  const insn = failingInstruction(err.log);
+  const span = insn === undefined ? undefined : program?.sourceSpans?.[insn];
+  if (!span) return [];
+  const d: Diagnostic = { severity: 'error', message: `the verifier stopped at instruction ${insn}, from here`, span: { start: span[0], end: span[1] } };
+  return [renderDiagnostic(d, cx.source, cx.style)];
+}
+
+export function explainRuntimeError(err: unknown, cx: ExplainContext | boolean): string {
+  const context: ExplainContext = typeof cx === 'boolean' ? { verbose: cx } : cx;
+  const { verbose } = context;
   if (err instanceof VerifierError) {
     if ((err.code === 'EPERM' || err.code === 'EACCES') && err.log.trim() === '') {
       if (!isRoot()) return privilege(`loading ${err.probe}`, err.code);
@@ -27,7 +76,12 @@ export function explainRuntimeError(err: unknown, verbose: boolean): string {
         : '';
       return `the kernel refused to load ${err.probe} (${err.code}) although tsbt runs as root: a security policy on this host forbids this program type.${hint}`;
     }
-    return [`the kernel's verifier rejected ${err.probe} (${err.code}).`, ...verifierLog(err.log, verbose)].join('\n');
+    const verdict = plainVerdict(err.log);
+    return [
+      `the kernel's verifier rejected ${err.probe} (${err.code})${verdict ? `: ${verdict}` : ''}.`,
+      ...sourceLine(err, context),
+      ...verifierLog(err.log, verbose),
+    ].join('\n');
   }
   if (err instanceof ProgLoadError) {
     return [`the kernel's verifier rejected a program (${err.code}).`, ...verifierLog(err.log, verbose)].join('\n');

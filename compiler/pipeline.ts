@@ -95,6 +95,7 @@ export function compile(input: CompileInput): CompileResult {
       relocations: code.relocations,
       attach: ut.unit.probe.attach,
       stackSize: code.stackSize,
+      sourceSpans: code.sourceMap.map((s) => (s ? [s.start, s.end] as [number, number] : null)),
       ...(ut.unit.probe.tracing ? { attachBtfId: ut.unit.probe.tracing.btfId, expectedAttachType: ut.unit.probe.tracing.hook } : {}),
     };
     programs.push({ unit: ut.unit, ir, code, spec });

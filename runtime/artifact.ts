@@ -97,6 +97,11 @@ export interface ProgramSpec {
   attach: AttachSpec;
   /** Bytes of stack used, for -v. */
   stackSize: number;
+  /**
+   * Source map: for each instruction slot, the [start, end) character span of the script it came from
+   * (null for glue code), so that a verifier rejection can point at the line.
+   */
+  sourceSpans?: ([number, number] | null)[];
   /** Tracing programs (fentry/fexit): the kernel BTF id of the target function, and the hook. */
   attachBtfId?: number;
   expectedAttachType?: 'fentry' | 'fexit';
