@@ -11,6 +11,7 @@ import { error, type Diagnostic } from './diagnostics.ts';
 import type { SourceFile } from './source.ts';
 import { scanInteger, scanString } from './literals.ts';
 import { cannotBeOperand, endsLine, isDigit, isSpace, isWordChar, isWordStart, skipTrivia, specEnd, wordAt } from './lookahead.ts';
+import { DIRECTIVES, nextDirectiveLine, PREDEFINED_MACROS, readDirective, type Directive } from './preprocessor.ts';
 import { isBareProbe } from './probe-spec.ts';
 import * as T from './tokens.ts';
 
@@ -39,6 +40,17 @@ export function lex(source: SourceFile): LexResult {
 }
 
 type GroupKind = 'angle' | 'brace' | 'paren' | 'bracket' | 'filter';
+
+interface Conditional {
+  directive: Directive;
+  /** Its lines are read: the enclosing conditionals are active and this branch was chosen. */
+  active: boolean;
+  /** The enclosing conditionals are active. */
+  parentActive: boolean;
+  /** A branch of it was chosen already (so `#else` is not). */
+  taken: boolean;
+  hasElse: boolean;
+}
 
 interface Group {
   kind: GroupKind;
@@ -83,6 +95,12 @@ class Scanner {
   /** Groups opened before this offset are not reported as unclosed at the end (see recoverFromUnterminatedString). */
   private unterminatedStringAt = -1;
   private truncated = false;
+  /** `#define NAME value`: the value's text range, by name. */
+  private readonly macros = new Map<string, { start: number; end: number }>();
+  /** Open `#ifdef`/`#ifndef`s; lines are read only when every one of them is active. */
+  private readonly conditionals: Conditional[] = [];
+  /** Macros being expanded, innermost last (a macro is not expanded inside itself). */
+  private readonly expanding: string[] = [];
 
   constructor(private readonly source: SourceFile) {
     this.text = source.text;
@@ -105,6 +123,11 @@ class Scanner {
       this.scanToken();
     }
     this.closeGroupsAbove(-1, 'end');
+    const open = this.conditionals[this.conditionals.length - 1];
+    if (open) {
+      const at = this.where(open.directive.start);
+      this.report(`missing \`#endif\` for the \`#${open.directive.name}\` at ${at}`, this.text.length, this.text.length);
+    }
     return { tokens: this.tokens, diagnostics: this.diagnostics, truncated: this.truncated };
   }
 
@@ -388,14 +411,119 @@ class Scanner {
     else this.emit(T.Slash, start, start + 1);
   }
 
-  /** At top level an `#include` line is skipped (kernel types come from BTF); any other `#` is an error. */
+  /**
+   * A preprocessor line, outside blocks (preprocessor.ts): `#include` is skipped, `#define` records a
+   * macro, `#ifdef`/`#ifndef`/`#else`/`#endif` choose the lines that are read. Inside a block `#` is an error.
+   */
   private hash(start: number): void {
-    if (this.groups.length === 0 && /^#[ \t]*include\b/.test(this.text.slice(start, start + 32))) {
-      const nl = this.text.indexOf('\n', start);
-      this.pos = nl < 0 ? this.text.length : nl;
+    const d = readDirective(this.text, start);
+    if (this.groups.length > 0) {
+      if (!DIRECTIVES.has(d.name)) return this.unknownCharacters(start);
+      const hint = 'preprocessor lines go outside blocks, before the probes (or between them)';
+      this.report(`\`#${d.name}\` inside a block`, start, d.nameEnd, hint);
+      this.pos = d.lineEnd;
       return;
     }
-    this.unknownCharacters(start);
+    this.pos = d.lineEnd;
+    const nameSpan = { start, end: d.nameEnd };
+    switch (d.name) {
+      case 'include':
+        return;
+      case 'define':
+        if (!d.arg) return this.report('expected a macro name after `#define`', start, d.lineEnd, 'write `#define NAME value`');
+        if (d.functionLike) {
+          return this.report('macros with parameters are not supported', start, d.lineEnd, 'only `#define NAME value` is: write the expression where it is used, or use a variable');
+        }
+        this.macros.set(d.arg.text, d.body!);
+        return;
+      case 'undef':
+        if (d.arg) this.macros.delete(d.arg.text);
+        return;
+      case 'ifdef':
+      case 'ifndef':
+        if (!d.arg) this.report(`expected a macro name after \`#${d.name}\``, start, d.lineEnd, `write \`#${d.name} NAME\``);
+        this.conditional(d);
+        break;
+      case 'else':
+      case 'endif':
+        this.conditional(d);
+        break;
+      case 'if':
+      case 'elif': {
+        const hint = d.name === 'if' ? 'write `#ifdef NAME` or `#ifndef NAME`' : 'write `#else` and a nested `#ifdef`';
+        this.report(`\`#${d.name}\` is not supported: only \`#ifdef\`, \`#ifndef\`, \`#else\` and \`#endif\``, nameSpan.start, nameSpan.end, hint);
+        this.conditional({ ...d, name: d.name === 'if' ? 'ifdef' : 'else', arg: undefined }); // keep the nesting
+        break;
+      }
+      default: {
+        const hint = 'of the C preprocessor tsbt reads `#include` (skipped), `#define NAME value`, `#ifdef`, `#ifndef`, `#else` and `#endif`';
+        return this.report(d.name ? `unknown preprocessor directive \`#${d.name}\`` : 'unexpected character `#`', start, d.name ? nameSpan.end : start + 1,
+          d.name ? hint : 'comments start with `//`');
+      }
+    }
+    if (!this.conditionals.every((c) => c.active)) this.skipInactiveLines();
+  }
+
+  /** `#ifdef`, `#ifndef` (`#if`, as an error, is read as a `#ifdef` of nothing), `#else`, `#endif`. */
+  private conditional(d: Directive): void {
+    const top = this.conditionals[this.conditionals.length - 1];
+    if (d.name === 'ifdef' || d.name === 'ifndef') {
+      const parentActive = this.conditionals.every((c) => c.active);
+      const name = d.arg?.text;
+      const defined = name !== undefined && (this.macros.has(name) || PREDEFINED_MACROS.has(name));
+      const chosen = d.name === 'ifdef' ? defined : !defined;
+      this.conditionals.push({ directive: d, active: parentActive && chosen, parentActive, taken: chosen, hasElse: false });
+    } else if (d.name === 'else') {
+      if (!top) return this.report('`#else` without `#ifdef` or `#ifndef`', d.start, d.lineEnd);
+      if (top.hasElse && top.parentActive) this.report('a second `#else` for the same `#ifdef`', d.start, d.lineEnd);
+      top.active = top.parentActive && !top.taken;
+      top.taken = true;
+      top.hasElse = true;
+    } else if (!this.conditionals.pop()) {
+      this.report('`#endif` without `#ifdef` or `#ifndef`', d.start, d.lineEnd);
+    }
+  }
+
+  /** Skips the lines of a branch that is not chosen, following nested conditionals, up to one that is. */
+  private skipInactiveLines(): void {
+    while (!this.conditionals.every((c) => c.active)) {
+      const at = nextDirectiveLine(this.text, this.pos);
+      if (at < 0) {
+        this.pos = this.text.length;
+        return;
+      }
+      const d = readDirective(this.text, at);
+      this.pos = d.lineEnd;
+      if (d.name === 'if') this.conditional({ ...d, name: 'ifdef', arg: undefined });
+      else if (d.name === 'elif') this.conditional({ ...d, name: 'else' });
+      else if (d.name === 'ifdef' || d.name === 'ifndef' || d.name === 'else' || d.name === 'endif') this.conditional(d);
+    }
+  }
+
+  /**
+   * A macro used in a block: the tokens of its value, placed at the name where it is used (so that
+   * the AST and errors point there). A macro is not expanded inside itself, as in C.
+   */
+  private expandMacro(name: string, body: { start: number; end: number }, start: number, end: number): void {
+    const first = this.tokens.length;
+    this.expanding.push(name);
+    this.pos = body.start;
+    for (;;) {
+      const trivia = skipTrivia(this.text, this.pos);
+      if (trivia.pos >= body.end || this.truncated) break;
+      this.pos = trivia.pos;
+      this.scanToken();
+    }
+    this.expanding.pop();
+    for (let i = first; i < this.tokens.length; i++) {
+      const token = this.tokens[i]!;
+      const repair = T.isRepairToken(token);
+      token.startOffset = repair ? end : start;
+      token.endOffset = end - 1;
+    }
+    if (this.truncated) return;
+    this.pos = end;
+    this.lastEnd = end;
   }
 
   // ---- words, names and literals -----------------------------------------------------------------
@@ -407,6 +535,10 @@ class Scanner {
       if (this.text[end] === ':') this.emit(T.ProbeSpec, start, specEnd(this.text, end));
       else this.emit(isBareProbe(word) ? T.ProbeSpec : TOP_LEVEL_KEYWORDS.get(word) ?? T.Ident, start, end);
       return;
+    }
+    const macro = this.macros.get(word);
+    if (macro && !this.expanding.includes(word) && this.expanding.length < 16 && this.lastType !== T.Dot && this.lastType !== T.Arrow) {
+      return this.expandMacro(word, macro, start, end);
     }
     const keyword = T.KEYWORDS.get(word);
     this.emit(keyword ?? (T.TYPE_WORDS.has(word) ? T.TypeWord : T.Ident), start, end);

@@ -210,7 +210,7 @@ function labelOf(tokenTypeName: string): string {
 function typedefCastHint(index: number, ctx: ErrorContext): string | undefined {
   const [open, name, close] = [ctx.tokens[index - 3], ctx.tokens[index - 2], ctx.tokens[index - 1]];
   if (open?.tokenType !== T.LParen || name?.tokenType !== T.Ident || close?.tokenType !== T.RParen) return undefined;
-  return `\`(${name.image})\` is a name in parentheses, not a cast: a cast takes a type word or \`struct name\`, e.g. \`(uint64)\` or \`(struct ${name.image} *)\``;
+  return `\`(${name.image})\` is a name in parentheses, not a cast: a cast takes a type word, \`struct name\` or a name with stars, e.g. \`(uint64)\` or \`(${name.image} *)\``;
 }
 
 /** The source text of the `(type)` that ends right before the token at `index`. */

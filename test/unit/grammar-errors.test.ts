@@ -266,7 +266,7 @@ t('casts, tuples, ternaries, indexing, sizeof and offsetof', () => {
   assert.equal(brief('BEGIN < $x = offsetof(struct a, ) >'), ['1:33: expected a member name after `,`, found `)`']);
   assert.equal(brief('BEGIN < $x = uint32 >'), ['1:14: expected an expression after `=`, found `uint32`']);
   assert.is(parse(new SourceFile('-e', 'BEGIN < $x = (my_t)x >')).diagnostics[0]!.hint,
-    '`(my_t)` is a name in parentheses, not a cast: a cast takes a type word or `struct name`, e.g. `(uint64)` or `(struct my_t *)`');
+    '`(my_t)` is a name in parentheses, not a cast: a cast takes a type word, `struct name` or a name with stars, e.g. `(uint64)` or `(my_t *)`');
   assert.match(parse(new SourceFile('-e', 'BEGIN < f((my_t)x) >')).diagnostics[0]!.hint!, 'is a name in parentheses, not a cast');
 });
 
@@ -327,9 +327,36 @@ t('the preamble: config, map declarations, structs, #include', () => {
   assert.equal(brief('struct S { int a; int b c[2]; } BEGIN < >'), ['1:19: `int b` is not a type']);
   assert.equal(brief('struct S { int a; 5 b; } BEGIN < >'), ['1:19: expected a member (`type name;`) or `}`, found `5`']);
   assert.equal(brief('union u { int a; }\nBEGIN < >'), ['1:1: expected a probe such as `BEGIN` or `kprobe:vfs_read`, found `union`']);
-  assert.equal(brief('#define X 1\nBEGIN < >'), ['1:1: unexpected character `#`']);
-  assert.match(parse(new SourceFile('-e', '#define X 1\nBEGIN < >')).diagnostics[0]!.hint!, 'only `#include` lines are accepted');
-  assert.is(brief('BEGIN < #include <x.h>\n >')[0], '1:9: unexpected character `#`', '`#include` only at top level');
+});
+
+t('preprocessor lines', () => {
+  assert.is(errors('#define MAX(a, b) a\nBEGIN < >'), [
+    '-e:1:1: error: macros with parameters are not supported',
+    '1 | #define MAX(a, b) a',
+    '  | ^^^^^^^^^^^^^^^^^^^',
+    '  = hint: only `#define NAME value` is: write the expression where it is used, or use a variable',
+  ].join('\n'));
+  assert.is(errors('#if KERNEL > 5\nBEGIN < >\n#endif'), [
+    '-e:1:1: error: `#if` is not supported: only `#ifdef`, `#ifndef`, `#else` and `#endif`',
+    '1 | #if KERNEL > 5',
+    '  | ^^^',
+    '  = hint: write `#ifdef NAME` or `#ifndef NAME`',
+  ].join('\n'));
+  assert.equal(brief('#ifndef X\nBEGIN < >'), ['2:10: missing `#endif` for the `#ifndef` at 1:1']);
+  assert.equal(brief('#else\n#endif\nBEGIN < >'), ['1:1: `#else` without `#ifdef` or `#ifndef`', '2:1: `#endif` without `#ifdef` or `#ifndef`']);
+  assert.equal(brief('#ifdef X\n#else\n#else\n#endif\nBEGIN < >'), ['3:1: a second `#else` for the same `#ifdef`']);
+  assert.equal(brief('#ifdef\n#endif\nBEGIN < >'), ['1:1: expected a macro name after `#ifdef`']);
+  assert.equal(brief('#define\nBEGIN < >'), ['1:1: expected a macro name after `#define`']);
+  assert.is(errors('#pragma once\nBEGIN < >'), [
+    '-e:1:1: error: unknown preprocessor directive `#pragma`',
+    '1 | #pragma once',
+    '  | ^^^^^^^',
+    '  = hint: of the C preprocessor tsbt reads `#include` (skipped), `#define NAME value`, `#ifdef`, `#ifndef`, `#else` and `#endif`',
+  ].join('\n'));
+  assert.equal(brief('BEGIN <\n#include <x.h>\n>'), ['2:1: `#include` inside a block']);
+  assert.equal(brief('BEGIN < $x = 1 # 2 >'), ['1:16: unexpected character `#`']);
+  // A macro's tokens stand where it is used: an error in them points there.
+  assert.equal(brief('#define ONE (1 + 1\nBEGIN < $x = ONE; >'), ['2:17: missing `)` to close the `(` at 2:14']);
 });
 
 t('a probe header inside an unclosed block is named as such', () => {

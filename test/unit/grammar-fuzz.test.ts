@@ -37,13 +37,14 @@ const PROGRAMS = [
   ].join('\n'),
   'BEGIN < $i = 0; while ($i < 10) < $i++ > for ($k : @m) < print($k.0.1); break > unroll(2) < continue; > return; >',
   'i:s:1 < for ($i : 0..$#) < @x[$i] <<= $1 >> 2; > < $t = (1, "a", pid); $u = (1,); $v = $t[0] > END < >',
+  '#ifndef BPFTRACE_HAVE_BTF\n#include <net/sock.h>\n#else\n#define AF_INET 2\n#endif\nprofile:hz:99 { $t = (task_struct *)curtask; @[$t->pid == AF_INET] = count(); }',
   'BEGIN { $p = (struct sock *)arg0; $s = sizeof(struct sock) + sizeof($p) + offsetof(struct sock, a.b); $c = (uint8[4])5ms; @b = true || !false; }',
 ];
 
 const INSERTS = [
   '<', '>', '{', '}', '(', ')', '[', ']', '/', ';', ',', '"', "'", '@', '$', '#', ':', '=', '\n', ' ', '*/', '/*', '//', 'if', 'else', 'BEGIN',
   '\\', '0x', '>>', '\u00a0', '?', '..', '++', '--', '+=', '>>=', '<<=', 'let', 'for', 'while', 'unroll', 'struct', 'config', '#include x\n',
-  '$#', '$1', 'uint32', '*', '.0', '1e', '0', 'ms', 'sizeof', 'return',
+  '$#', '$1', 'uint32', '*', '.0', '1e', '0', 'ms', 'sizeof', 'return', '\n#define X (\n', '\n#ifdef X\n', '\n#else\n', '\n#endif\n', 'X',
 ];
 
 /** Deterministic PRNG (mulberry32), so that a failure can be replayed. */

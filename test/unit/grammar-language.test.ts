@@ -80,6 +80,42 @@ t('struct definitions: members with C types, pointers, arrays; `#include` lines 
   assert.is(p.structs[0]!.fields[7]!.type.unsizedArray, true);
 });
 
+t('preprocessor: #ifdef/#ifndef/#else/#endif with BPFTRACE_HAVE_BTF defined, #define NAME value expanded in blocks', () => {
+  // The header of bpftrace's tools/tcpdrop.bt.
+  const header = [
+    '#ifndef BPFTRACE_HAVE_BTF',
+    '#include <linux/socket.h>',
+    '#include <net/sock.h>',
+    '#else',
+    '// With BTF providing types, socket headers are not needed.',
+    '#define AF_INET   2',
+    '#define AF_INET6 10  // AF_INET6',
+    '#endif',
+    '#define RED "\\033[31m"',
+    '#define LIMIT (1 << 10)',
+    '#define EMPTY',
+  ].join('\n');
+  const text = `${header}\nBEGIN { if ($f == AF_INET || $f == AF_INET6) { printf(RED) } $n = LIMIT * 2 EMPTY; $k = $s.AF_INET }`;
+  const p = program(text);
+  assert.is(toSExpr(p), '(probe BEGIN (if (|| (== $f 2) (== $f 10)) (then (call printf "\\u001b[31m"))) (= $n (* (<< 1 10) 2)) (= $k (. $s AF_INET)))');
+  const cond = p.probes[0]!.body[0]!;
+  const two = cond.kind === 'If' && cond.cond.kind === 'Binary' && cond.cond.left.kind === 'Binary' ? cond.cond.left.right : undefined;
+  assert.is(two && text.slice(two.span.start, two.span.end), 'AF_INET', 'a macro\'s tokens are placed where it is used');
+  // Inactive branches are skipped whatever they hold, nested conditionals included.
+  assert.is(sexpr('#ifdef NOT_DEFINED\nthis is { not < tsbt\n#ifdef BPFTRACE_HAVE_BTF\n#error\n#endif\n#else\nBEGIN { }\n#endif\nEND { }'),
+    '(probe BEGIN)\n(probe END)');
+  assert.is(sexpr('#define X\n#ifdef X\nBEGIN { }\n#endif\n#undef X\n#ifdef X\nEND { }\n#endif'), '(probe BEGIN)');
+  assert.is(sexpr('#define A B\n#define B A\nBEGIN { $x = A }'), '(probe BEGIN (= $x A))', 'a macro is not expanded inside itself');
+  assert.is(sexpr('  #  include "x.h"\nBEGIN { }'), '(probe BEGIN)');
+});
+
+t('old-style casts to a name with stars: `(task_struct *)curtask`', () => {
+  assert.is(value('(task_struct *)curtask'), '(cast <task_struct *> curtask)');
+  assert.is(value('(cfs_rq_partial **)$t->se.cfs_rq'), '(cast <cfs_rq_partial **> (. (-> $t se) cfs_rq))');
+  assert.is(value('(a * b)'), '(* a b)', 'not before `)`: an expression');
+  assert.is(value('(a) * b'), '(* a b)');
+});
+
 t('preamble items in any order before the probes; the program keeps each kind apart', () => {
   const p = program('struct s { int x; }\nlet @m = hash(8);\nconfig = { max_map_keys = 8 }\nlet @n = lruhash(8);\nBEGIN < > END < >');
   assert.is(toSExpr(p), '(config (max_map_keys 8))\n(struct s (<int> x))\n(let @m (hash 8))\n(let @n (lruhash 8))\n(probe BEGIN)\n(probe END)');
