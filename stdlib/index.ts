@@ -15,8 +15,10 @@ import { begin, end } from './providers/special.ts';
 import { tracepoint } from './providers/tracepoint.ts';
 import { rawTracepoint } from './providers/raw-tracepoint.ts';
 import { fentry, fexit } from './providers/fentry.ts';
+import { uprobe, uretprobe } from './providers/uprobe.ts';
+import { usdt } from './providers/usdt.ts';
 
-const providers: ProbeProvider[] = [begin, end, tracepoint, rawTracepoint, kprobe, kretprobe, fentry, fexit, interval, profile, software, hardware];
+const providers: ProbeProvider[] = [begin, end, tracepoint, rawTracepoint, kprobe, kretprobe, fentry, fexit, uprobe, uretprobe, usdt, interval, profile, software, hardware];
 const variables: BuiltinVariable[] = [cpid, pid, tid, uid, gid, comm, nsecs, cpu, rand, cgroup, curtask, ncpus, probe, args, ...argRegisters, retval];
 const functions: BuiltinFunction[] = [count, sum, min, max, avg, stats, hist, lhist, printf, print, time, cat, exit, clear, zero, del, hasKey, str, ntop, ntohs, ntohl, htons, htonl, bswap];
 

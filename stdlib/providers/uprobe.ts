@@ -28,7 +28,7 @@ export function targetBinary(
   if (binary === '') return error(`\`${spec.text}\` names no binary`, spec.span, `write ${usage}`);
   const r = kernel.resolveBinary(binary, pid);
   if ('error' in r) {
-    return error(`cannot find the binary \`${binary}\` of \`${spec.text}\`: ${r.error}`, spec.span,
+    return error(`no binary for \`${spec.text}\`: ${r.error}`, spec.span,
       'give a path, a program on $PATH (`bash`) or a library name (`libc`)');
   }
   return r;
@@ -98,7 +98,9 @@ function uprobeProvider(name: 'uprobe' | 'uretprobe', alias: string, retprobe: b
         }
         if (probes.length === 0) return error(`no function of ${path} matches \`${func}\``, spec.span, 'list its symbols with `nm -D` (or `nm` when it is not stripped)');
         if (atResolvers.length > 0) {
-          warn?.(warning(`${atResolvers.length} of the matches are IFUNCs whose implementation tsbt cannot find (${atResolvers.slice(0, 5).join(', ')}${atResolvers.length > 5 ? ', ...' : ''}): those probes fire in the resolver, once per process, not per call`, spec.span));
+          const which = atResolvers.length === 1 ? `\`${atResolvers[0]}\` is an IFUNC`
+            : `${atResolvers.length} matches are IFUNCs (${atResolvers.slice(0, 5).join(', ')}${atResolvers.length > 5 ? ', ...' : ''})`;
+          warn?.(warning(`${which} whose implementation tsbt cannot find: probed in the resolver, it fires once per process, not per call`, spec.span));
         }
         return probes;
       }
