@@ -46,6 +46,11 @@ export function hostKernelInfo(): KernelInfo {
       return cache.get(key);
     },
     onlineCpuCount: () => onlineCpus().length,
+    kernelSymbol(name) {
+      // kaddr() is rare: a scan of /proc/kallsyms when it is used is cheaper than an index at start.
+      const m = new RegExp(`^([0-9a-f]+) \\w ${name.replace(/[^\w.]/g, '')}(\\s|$)`, 'm').exec(readFileSync('/proc/kallsyms', 'utf8'));
+      return m ? BigInt(`0x${m[1]}`) : undefined;
+    },
     kernelTypes() {
       try {
         return Btf.vmlinux();

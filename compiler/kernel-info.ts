@@ -76,6 +76,8 @@ export interface KernelInfo {
   tracingUnavailable(): string | undefined;
   /** Fields of `<category>:<event>`, or undefined when there is no such tracepoint. */
   tracepointFields(category: string, event: string): TracepointField[] | undefined;
+  /** The address of a kernel symbol (/proc/kallsyms), for kaddr(). */
+  kernelSymbol?(name: string): bigint | undefined;
   /** Kernel functions that can be probed (tracefs available_filter_functions), for kprobe wildcards and -l. */
   kernelFunctions(): string[];
   /** How many CPUs are online (`ncpus`). */
@@ -94,5 +96,6 @@ export const noKernelInfo: KernelInfo = {
   tracepointFields: () => undefined,
   onlineCpuCount: () => 1,
   kernelFunctions: () => [],
+  kernelSymbol: () => undefined,
   listTracepoints: () => [],
 };

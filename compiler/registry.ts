@@ -66,6 +66,8 @@ export interface Checker {
   constantOf(e: Expr): bigint | undefined;
   /** Positional parameter `$index` (1-based) as given on the command line. */
   positional(index: number): string | undefined;
+  /** The address of a kernel symbol, if it exists. */
+  kernelSymbol(name: string): bigint | undefined;
   /** For functions with `rawArgs`: check and type an expression. */
   expr(e: Expr): Type;
   /** For functions with `rawArgs`: a map reference (`@m` or `@m[k]`) checked as a map, not read. */

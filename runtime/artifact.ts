@@ -27,7 +27,7 @@ export interface Artifact {
   printMapsOnExit: boolean;
 }
 
-export type MapType = 'hash' | 'percpu_hash' | 'lru_hash' | 'lru_percpu_hash' | 'array' | 'percpu_array' | 'ringbuf';
+export type MapType = 'hash' | 'percpu_hash' | 'lru_hash' | 'lru_percpu_hash' | 'array' | 'percpu_array' | 'ringbuf' | 'stack_trace';
 
 export interface MapSpec {
   /** Kernel object name: `tsbt_` prefix, at most 15 characters. Unique within the artifact. */
@@ -53,7 +53,14 @@ export type FieldLayout =
   | { kind: 'int'; offset: number; size: 1 | 2 | 4 | 8; signed: boolean }
   | { kind: 'string'; offset: number; size: number }
   /** An address from ntop(): { u64 family (2 or 10); u8 addr[16] }, printed as text. */
-  | { kind: 'inet'; offset: number; size: 24 };
+  | { kind: 'inet'; offset: number; size: 24 }
+  /**
+   * kstack/ustack: { s64 id in the stack-trace map `map`; u64 pid }, printed symbolized (kernel
+   * addresses through /proc/kallsyms, user ones through the process's mappings and ELF symbols).
+   */
+  | { kind: 'stack'; offset: number; size: 16; map: string; user: boolean; mode: 'bpftrace' | 'perf' | 'raw'; limit: number }
+  /** ksym/usym: { u64 address; u64 pid }, printed as the symbol's name. */
+  | { kind: 'symbol'; offset: number; size: 16; user: boolean };
 
 /**
  * What a map's value is, which decides how per-CPU copies reduce and how it prints.

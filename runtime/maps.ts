@@ -13,6 +13,7 @@ export const MAP_TYPES: Record<MapType, number> = {
   ringbuf: BpfMapType.RINGBUF,
   lru_hash: BpfMapType.LRU_HASH,
   lru_percpu_hash: BpfMapType.LRU_PERCPU_HASH,
+  stack_trace: BpfMapType.STACK_TRACE,
 };
 
 export const roundUp8 = (n: number) => (n + 7) & ~7;

@@ -8,6 +8,7 @@ import { cgroup, comm, cpid, cpu, curtask, gid, ncpus, nsecs, pid, probe, rand, 
 import { del, hasKey } from './builtins/maps.ts';
 import { cat, clear, exit, print, printf, time, zero } from './builtins/output.ts';
 import { str } from './builtins/strings.ts';
+import { kaddr, ksym, kstack, kstackVar, usym, ustack, ustackVar } from './builtins/stacks.ts';
 import { bswap, htonl, htons, ntohl, ntohs, ntop } from './builtins/network.ts';
 import { kprobe, kretprobe } from './providers/kprobe.ts';
 import { hardware, interval, profile, software } from './providers/perf.ts';
@@ -19,8 +20,8 @@ import { uprobe, uretprobe } from './providers/uprobe.ts';
 import { usdt } from './providers/usdt.ts';
 
 const providers: ProbeProvider[] = [begin, end, tracepoint, rawTracepoint, kprobe, kretprobe, fentry, fexit, uprobe, uretprobe, usdt, interval, profile, software, hardware];
-const variables: BuiltinVariable[] = [cpid, pid, tid, uid, gid, comm, nsecs, cpu, rand, cgroup, curtask, ncpus, probe, args, ...argRegisters, retval];
-const functions: BuiltinFunction[] = [count, sum, min, max, avg, stats, hist, lhist, printf, print, time, cat, exit, clear, zero, del, hasKey, str, ntop, ntohs, ntohl, htons, htonl, bswap];
+const variables: BuiltinVariable[] = [kstackVar, ustackVar, cpid, pid, tid, uid, gid, comm, nsecs, cpu, rand, cgroup, curtask, ncpus, probe, args, ...argRegisters, retval];
+const functions: BuiltinFunction[] = [count, sum, min, max, avg, stats, hist, lhist, printf, print, time, cat, exit, clear, zero, del, hasKey, str, ntop, ntohs, ntohl, htons, htonl, bswap, kstack, ustack, ksym, usym, kaddr];
 
 const byName = new Map<string, ProbeProvider>();
 for (const p of providers) for (const n of [p.name, ...p.aliases]) byName.set(n, p);

@@ -41,10 +41,13 @@ export interface Resources {
 export const RING_MAP = 'tsbt_events';
 export const LOST_MAP = 'tsbt_lost';
 export const STATE_MAP = 'tsbt_state';
+export const STACK_MAP = 'tsbt_stacks';
+/** Frames kept per stack (bpftrace's limit). */
+export const STACK_FRAMES = 127;
 
 export function analyseResources(typed: Typed, cx: CompileContext, declared: Map<string, DeclaredMap>): Resources {
   const maps = new Map<string, MapPlan>();
-  const used = new Set<string>([RING_MAP, LOST_MAP, STATE_MAP]);
+  const used = new Set<string>([RING_MAP, LOST_MAP, STATE_MAP, STACK_MAP]);
   for (const info of [...typed.maps.values()].sort((a, b) => a.name.localeCompare(b.name))) {
     const plan = planMap(info, kernelMapName(info.name, used), cx);
     const decl = declared.get(info.name);
@@ -88,6 +91,10 @@ export function analyseResources(typed: Typed, cx: CompileContext, declared: Map
   const usesExit = eventSpecs.some((e) => e.kind === 'exit');
   const state = { map: STATE_MAP, exitingOffset: 0, drops, usesExit };
   const internalMaps: MapSpec[] = [];
+  const usesStacks = typed.units.some((ut) => [...ut.types.values()].some((t) => t.kind === 'stack'));
+  if (usesStacks) {
+    internalMaps.push({ name: STACK_MAP, type: 'stack_trace', keySize: 4, valueSize: 8 * STACK_FRAMES, maxEntries: cx.options.mapMaxEntries });
+  }
   if (usesExit || drops.length > 0) {
     internalMaps.push({ name: STATE_MAP, type: 'array', keySize: 4, valueSize: 8 + 8 * drops.length, maxEntries: 1 });
   }
@@ -152,6 +159,8 @@ function flatten(t: Type, offset: number): FieldLayout[] {
   if (t.kind === 'int') return [{ kind: 'int', offset, size: 8, signed: t.signed }];
   if (t.kind === 'string') return [{ kind: 'string', offset, size: t.size }];
   if (t.kind === 'inet') return [{ kind: 'inet', offset, size: 24 }];
+  if (t.kind === 'stack') return [{ kind: 'stack', offset, size: 16, map: STACK_MAP, user: t.user, mode: t.mode, limit: t.limit }];
+  if (t.kind === 'symbol') return [{ kind: 'symbol', offset, size: 16, user: t.user }];
   if (t.kind === 'tuple') return t.elems.flatMap((e, i) => flatten(e, offset + t.offsets[i]!));
   throw new Error(`no layout for ${t.kind}`);
 }
@@ -180,6 +189,8 @@ function valueKind(t: Type): ValueKind {
     case 'string': return { kind: 'string', size: t.size };
     case 'int': return { kind: 'int', size: 8, signed: t.signed };
     case 'tuple': return { kind: 'tuple', size: t.size, fields: flatten(t, 0) };
+    // One-field values (an address, a stack, a symbol) are stored as a one-element tuple layout.
+    case 'inet': case 'stack': case 'symbol': return { kind: 'tuple', size: storageSize(t), fields: flatten(t, 0) };
     default: throw new Error(`no map value kind for ${t.kind}`);
   }
 }
@@ -203,7 +214,7 @@ function layoutEvent(exprs: Expr[], types: Map<Expr, Type>): { args: EventArg[];
     const t = types.get(expr)!;
     const size = storageSize(t);
     if (t.kind === 'string') args.push({ kind: 'string', offset, size });
-    else if (t.kind === 'inet') args.push({ kind: 'inet', offset, size: 24 });
+    else if (t.kind === 'inet' || t.kind === 'stack' || t.kind === 'symbol') args.push(flatten(t, offset)[0]!);
     else if (t.kind === 'tuple') args.push({ kind: 'tuple', offset, size, fields: flatten(t, offset) });
     else args.push({ kind: 'int', offset, size: 8, signed: t.kind === 'int' ? t.signed : false });
     plans.push({ expr, offset, size });

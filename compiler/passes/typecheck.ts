@@ -98,6 +98,10 @@ class UnitChecker implements Checker {
     return this.types.get(e) ?? ERROR;
   }
 
+  kernelSymbol(name: string): bigint | undefined {
+    return this.cx.kernel.kernelSymbol?.(name);
+  }
+
   positional(index: number): string | undefined {
     return this.cx.options.positional[index - 1];
   }
@@ -294,6 +298,7 @@ class UnitChecker implements Checker {
     // Pointers keep what they point to, so `$sk = (struct sock *)arg0; $sk->...` works.
     if (t.kind === 'int') return t.pointee ? t : t.signed ? s64 : u64;
     if (t.kind === 'void' || t.kind === 'record' || t.kind === 'aggregation' || t.kind === 'kstruct' || t.kind === 'array') {
+      // (inet, stack and symbol values store as they are.)
       this.error(`cannot store a value of type ${typeName(t)}`, e.span);
       return ERROR;
     }
@@ -328,7 +333,7 @@ class UnitChecker implements Checker {
   private keyPart(k: Expr): Type {
     const t = this.expr(k);
     if (t.kind === 'int') return t.signed ? s64 : u64;
-    if (t.kind === 'string' || t.kind === 'tuple') return structuredClone(t);
+    if (t.kind === 'string' || t.kind === 'tuple' || t.kind === 'inet' || t.kind === 'stack' || t.kind === 'symbol') return structuredClone(t);
     if (t !== ERROR) this.error(`a map key cannot be ${typeName(t)}`, k.span);
     return ERROR;
   }

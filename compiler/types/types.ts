@@ -16,6 +16,10 @@ export type Type =
   | { kind: 'array'; elem: Type & { kind: 'int' }; count: number }
   /** An IPv4 or IPv6 address from ntop(): { u64 family; u8 addr[16] }, formatted in user space. */
   | { kind: 'inet' }
+  /** kstack / ustack: { s64 stack id in the stack-trace map; u64 pid (ustack) }, symbolized in user space. */
+  | { kind: 'stack'; user: boolean; mode: StackMode; limit: number }
+  /** ksym(addr) / usym(addr): { u64 address; u64 pid (usym) }, resolved to a name in user space. */
+  | { kind: 'symbol'; user: boolean }
   | { kind: 'string'; size: number }
   /** A tracepoint's `args`: a record whose fields are read from the probe context. */
   | { kind: 'record'; name: string; fields: RecordField[] }
@@ -23,6 +27,8 @@ export type Type =
   /** A tuple, laid out like a C struct: each element at its offset. */
   | { kind: 'tuple'; elems: Type[]; offsets: number[]; size: number }
   | { kind: 'void' };
+
+export type StackMode = 'bpftrace' | 'perf' | 'raw';
 
 export type AggregationKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist';
 
@@ -56,6 +62,8 @@ export function typeName(t: Type): string {
     case 'kstruct': return t.name;
     case 'array': return `${typeName(t.elem)}[${t.count}]`;
     case 'inet': return 'inet';
+    case 'stack': return t.user ? 'ustack' : 'kstack';
+    case 'symbol': return t.user ? 'usym' : 'ksym';
     case 'string': return `string[${t.size}]`;
     case 'record': return t.name;
     case 'aggregation': return `${t.agg}()`;
@@ -81,6 +89,7 @@ export function storageSize(t: Type): number {
     case 'tuple': return t.size;
     case 'array': return t.elem.size * t.count;
     case 'inet': return 24;
+    case 'stack': case 'symbol': return 16;
     case 'kstruct': return t.size;
     default: return 8;
   }

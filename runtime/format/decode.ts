@@ -30,11 +30,35 @@ export function readInt(view: DataView, offset: number, size: 1 | 2 | 4 | 8, sig
   }
 }
 
+/**
+ * Turns stack ids and code addresses into text (kernel symbols, the process's ELF symbols, the stack
+ * map's frames). The session provides one; without it they print as numbers.
+ */
+export interface Symbolizer {
+  stack(field: FieldLayout & { kind: 'stack' }, id: bigint, pid: bigint): string;
+  symbol(field: FieldLayout & { kind: 'symbol' }, address: bigint, pid: bigint): string;
+}
+
+let symbolizer: Symbolizer | undefined;
+
+/** Install the symbolizer used while decoding (the session does, for as long as its maps are open). */
+export function useSymbolizer(s: Symbolizer | undefined): void {
+  symbolizer = s;
+}
+
 /** One field of a C struct that starts at `base` in `view`. */
 export function decodeField(view: DataView, base: number, field: FieldLayout): Primitive {
-  if (field.kind === 'int') return readInt(view, base + field.offset, field.size, field.signed);
-  if (field.kind === 'inet') return decodeInet(view, base + field.offset);
-  return bytesToText(readCStringBytes(view, base + field.offset, field.size));
+  switch (field.kind) {
+    case 'int': return readInt(view, base + field.offset, field.size, field.signed);
+    case 'inet': return decodeInet(view, base + field.offset);
+    case 'stack': case 'symbol': {
+      const value = view.getBigUint64(base + field.offset, true);
+      const pid = view.getBigUint64(base + field.offset + 8, true);
+      if (!symbolizer) return field.kind === 'stack' ? BigInt.asIntN(64, value) : `0x${value.toString(16)}`;
+      return field.kind === 'stack' ? symbolizer.stack(field, BigInt.asIntN(64, value), pid) : symbolizer.symbol(field, value, pid);
+    }
+    case 'string': return bytesToText(readCStringBytes(view, base + field.offset, field.size));
+  }
 }
 
 /** A map key as one value per field; a scalar map (no layout) has the empty key. */
@@ -88,7 +112,7 @@ export function decodeEventArgs(args: EventArg[], record: DataView): PrintfArg[]
       case 'constInt': return BigInt(arg.value);
       case 'int': return readInt(record, arg.offset, arg.size, arg.signed);
       case 'string': return readCStringBytes(record, arg.offset, arg.size);
-      case 'inet': return decodeInet(record, arg.offset);
+      case 'inet': case 'stack': case 'symbol': return decodeField(record, 0, arg);
       // A tuple prints as `(1, abc)`, as print() shows it.
       case 'tuple': return renderValue({ kind: 'tuple', values: arg.fields.map((f) => decodeField(record, 0, f)) }).slice(0, -1);
       case 'strftime': {

@@ -37,6 +37,7 @@ export const BpfMapType = {
   PERCPU_ARRAY: 6,
   LRU_HASH: 9,
   LRU_PERCPU_HASH: 10,
+  STACK_TRACE: 7,
   RINGBUF: 27,
 } as const;
 

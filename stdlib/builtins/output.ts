@@ -35,7 +35,7 @@ function checkFormat(name: string, call: Call, c: Checker, fmt: Expr | undefined
   kinds.forEach((kind, i) => {
     const arg = args[i]!;
     const t = c.typeOf(arg);
-    if (kind === 'string' && t.kind !== 'string' && t.kind !== 'inet') c.error(`conversion ${i + 1} (%s) expects a string, but this is ${typeName(t)}`, arg.span, 'use %d for integers');
+    if (kind === 'string' && !['string', 'inet', 'stack', 'symbol'].includes(t.kind)) c.error(`conversion ${i + 1} (%s) expects a string, but this is ${typeName(t)}`, arg.span, 'use %d for integers');
     if (kind !== 'string' && t.kind !== 'int') c.error(`conversion ${i + 1} expects an integer, but this is ${typeName(t)}`, arg.span, 'use %s for strings');
   });
   return fmt.value;

@@ -14,6 +14,7 @@ const fixture: KernelInfo = {
   usdtProbes: () => [],
   onlineCpuCount: () => 4,
   kernelFunctions: () => ['do_sys_openat2', 'vfs_read'],
+  kernelSymbol: (name) => (name === 'vfs_read' ? 0xffffffff81234560n : undefined),
   tracepointFields(category, event) {
     const common = [
       { name: 'common_type', typeText: 'unsigned short', offset: 0, size: 2, signed: false },
