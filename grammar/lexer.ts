@@ -10,7 +10,7 @@ import { createTokenInstance, type IToken, type TokenType } from 'chevrotain';
 import { error, type Diagnostic } from './diagnostics.ts';
 import type { SourceFile } from './source.ts';
 import { scanInteger, scanString } from './literals.ts';
-import { cannotBeOperand, endsLine, isDigit, isSpace, isWordChar, isWordStart, skipTrivia, specEnd, wordAt } from './lookahead.ts';
+import { cannotBeOperand, endsLine, isDigit, isSpace, isWordChar, isWordStart, skipTrivia, specEnd, starsThenCloseParen, wordAt } from './lookahead.ts';
 import { DIRECTIVES, nextDirectiveLine, PREDEFINED_MACROS, readDirective, type Directive } from './preprocessor.ts';
 import { isBareProbe } from './probe-spec.ts';
 import * as T from './tokens.ts';
@@ -541,7 +541,9 @@ class Scanner {
       return this.expandMacro(word, macro, start, end);
     }
     const keyword = T.KEYWORDS.get(word);
-    this.emit(keyword ?? (T.TYPE_WORDS.has(word) ? T.TypeWord : T.Ident), start, end);
+    // `(task_struct *)`: a name, stars and `)` right after `(` can only be a type (`name *` cannot end an expression).
+    const typeWord = T.TYPE_WORDS.has(word) || (this.lastType === T.LParen && starsThenCloseParen(this.text, end));
+    this.emit(keyword ?? (typeWord ? T.TypeWord : T.Ident), start, end);
     if (keyword === T.Else) this.expectBlock = true;
   }
 

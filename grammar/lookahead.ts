@@ -84,3 +84,11 @@ export function cannotBeOperand(text: string, pos: number): boolean {
   if (text.startsWith('++', at)) return false;
   return !isDigit(c) && !OPERAND_START.has(text[at]!);
 }
+
+/** Whether the text at `pos` is one or more `*` and then `)` (spaces and comments between): `task_struct *)`. */
+export function starsThenCloseParen(text: string, pos: number): boolean {
+  let at = skipTrivia(text, pos).pos;
+  if (text[at] !== '*') return false;
+  while (text[at] === '*') at = skipTrivia(text, at + 1).pos;
+  return text[at] === ')';
+}

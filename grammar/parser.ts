@@ -539,18 +539,6 @@ class TsbtParser extends EmbeddedActionsParser {
         },
       },
       {
-        // `(task_struct *)p`: a typedef (or, as older bpftrace allowed, a struct without `struct`) with
-        // stars. Unambiguous, since `name *` cannot end an expression.
-        GATE: () => this.isTypedefPointer(),
-        IGNORE_AMBIGUITIES: true,
-        ALT: () => {
-          const type = this.SUBRULE(this.typedefPointerType);
-          this.CONSUME4(T.RParen);
-          const operand = this.SUBRULE2(this.unary);
-          return this.ACTION(() => ({ kind: 'Cast' as const, type, expr: operand, span: spanUnion(tokenSpan(open), operand.span) }));
-        },
-      },
-      {
         ALT: () => {
           const elems = [this.SUBRULE(this.expression)];
           let tuple = false;
@@ -602,13 +590,6 @@ class TsbtParser extends EmbeddedActionsParser {
   /** A type after `let $x:` or in `offsetof`: as in a cast, or a typedef name (`pid_t`). */
   readonly declType = this.RULE('declType', (): TypeExpr => this.typeExpr(true), { recoveryValueFunc: errorType });
 
-  /** `task_struct *` in a cast: a bare name with stars (the gate in parenthesized checks the stars). */
-  readonly typedefPointerType = this.RULE('typedefPointerType', (): TypeExpr => {
-    const name = this.CONSUME(T.Ident);
-    const stars = this.starsOf();
-    return this.ACTION(() => this.typeNode(undefined, [name], stars.length, undefined, spanUnion(tokenSpan(name), tokenSpan(stars[stars.length - 1] ?? name))));
-  }, { recoveryValueFunc: errorType });
-
   /** `pid`, or `count()`, `printf("%d\n", pid)` */
   readonly nameOrCall = this.RULE('nameOrCall', (): Expr => {
     const name = this.CONSUME(T.Ident);
@@ -656,14 +637,6 @@ class TsbtParser extends EmbeddedActionsParser {
 
   private probeSpec(token: IToken): ProbeSpec {
     return this.ACTION(() => ({ kind: 'ProbeSpec' as const, text: token.image, ...splitProbeSpec(token.image), span: tokenSpan(token) }));
-  }
-
-  /** The tokens ahead are `name *... )`. */
-  private isTypedefPointer(): boolean {
-    if (this.LA(1).tokenType !== T.Ident || this.LA(2).tokenType !== T.Star) return false;
-    let k = 3;
-    while (this.LA(k).tokenType === T.Star) k++;
-    return this.LA(k).tokenType === T.RParen;
   }
 
   /** The body of castType / declType (`typedefs`: a bare name may be the type). */

@@ -113,6 +113,8 @@ t('old-style casts to a name with stars: `(task_struct *)curtask`', () => {
   assert.is(value('(task_struct *)curtask'), '(cast <task_struct *> curtask)');
   assert.is(value('(cfs_rq_partial **)$t->se.cfs_rq'), '(cast <cfs_rq_partial **> (. (-> $t se) cfs_rq))');
   assert.is(value('(a * b)'), '(* a b)', 'not before `)`: an expression');
+  assert.is(value('sizeof(task_struct *)'), '(sizeof <task_struct *>)');
+  assert.is(value('(x /* c */ * ) y'), '(cast <x *> y)');
   assert.is(value('(a) * b'), '(* a b)');
 });
 
