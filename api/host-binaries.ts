@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import type { BinarySymbol, KernelInfo, UsdtArgLocation, UsdtProbeInfo } from '../compiler/kernel-info.ts';
 import { ElfFile, resolveBinary as resolveTarget, SHF_EXECINSTR, SHN_ABS, x86PtRegsOffset, type ElfSymbol, type UsdtArg, type UsdtProbe } from '../runtime/kernel/elf/index.ts';
 import { resolveIfunc } from '../runtime/kernel/ifunc.ts';
+import { realSys } from '../runtime/sys/index.ts';
 
 const elfCache = new Map<string, { key: string; elf: ElfFile }>();
 
@@ -62,7 +63,7 @@ function describe(elf: ElfFile, sym: ElfSymbol, aliases: string[]): BinarySymbol
   };
   if (aliases.length > 0) out.aliases = aliases;
   if (sym.type === 'IFUNC') {
-    const r = resolveIfunc(elf.path, sym.name);
+    const r = resolveIfunc(realSys(), elf.path, sym.name);
     if ('offset' in r) {
       const impl = implementationName(elf, r.offset);
       out.ifunc = { implementation: impl ? { offset: r.offset, name: impl } : { offset: r.offset } };

@@ -5,35 +5,9 @@
 // library is already mapped here (libc always is), dlopen(RTLD_NOLOAD) + dlsym runs the resolver and
 // returns the implementation's address, which /proc/self/maps turns back into a file offset. Nothing
 // is loaded that was not loaded already, so no library constructor runs.
-//
-// The second place besides runtime/sys/koffi-sys.ts that calls C through koffi: dlopen/dlsym are not
-// system calls and are needed only at compile time, for IFUNC symbols.
+// dlopen/dlsym go through Sys (runtime/sys/), the one place that calls C.
 import { readFileSync, realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type koffiModule from 'koffi';
-
-const RTLD_LAZY = 0x1;
-const RTLD_NOLOAD = 0x4;
-
-interface Dl {
-  koffi: typeof koffiModule;
-  dlopen: (file: string, mode: number) => unknown;
-  dlsym: (handle: unknown, name: string) => unknown;
-}
-
-let dl: Dl | undefined;
-
-function loadDl(): Dl {
-  if (dl) return dl;
-  const koffi = createRequire(import.meta.url)('koffi') as typeof koffiModule;
-  const lib = koffi.load('libc.so.6');
-  dl = {
-    koffi,
-    dlopen: lib.func('void *dlopen(const char *file, int mode)'),
-    dlsym: lib.func('void *dlsym(void *handle, const char *name)'),
-  };
-  return dl;
-}
+import type { Sys } from '../sys/sys.ts';
 
 interface Mapping {
   start: bigint;
@@ -60,32 +34,22 @@ function samePath(a: string, b: string): boolean {
   }
 }
 
-function asAddress(koffi: typeof koffiModule, p: unknown): bigint {
-  if (p === null || p === undefined) return 0n;
-  if (typeof p === 'bigint') return p;
-  if (typeof p === 'number') return BigInt(p);
-  return koffi.address(p as never);
-}
-
 /**
  * The file offset (in `path`) of the implementation the IFUNC `name` resolves to in this process, or
  * why it cannot be known (the library is not loaded in tsbt, or the resolver picked code elsewhere).
  */
-export function resolveIfunc(path: string, name: string): { offset: number } | { unresolved: string } {
+export function resolveIfunc(sys: Sys, path: string, name: string): { offset: number } | { unresolved: string } {
   const maps = selfMappings().filter((m) => samePath(m.path, path));
   if (maps.length === 0) {
     return { unresolved: `${path} is not loaded in tsbt itself, so its resolver cannot be asked which implementation this CPU gets` };
   }
-  let address: bigint;
+  let address: bigint | undefined;
   try {
-    const d = loadDl();
-    const handle = d.dlopen(maps[0]!.path, RTLD_LAZY | RTLD_NOLOAD);
-    if (asAddress(d.koffi, handle) === 0n) return { unresolved: `dlopen(${path}, RTLD_NOLOAD) failed` };
-    address = asAddress(d.koffi, d.dlsym(handle, name));
+    address = sys.dynamicSymbol(maps[0]!.path, name);
   } catch (err) {
     return { unresolved: `cannot call dlsym: ${(err as Error).message}` };
   }
-  if (address === 0n) return { unresolved: `dlsym(${name}) found nothing` };
+  if (address === undefined) return { unresolved: `${path} is not loaded here, or dlsym(${name}) found nothing` };
   const m = maps.find((mm) => address >= mm.start && address < mm.end);
   if (!m) return { unresolved: `the resolver of ${name} returned code outside ${path}` };
   return { offset: Number(address - m.start + m.offset) };

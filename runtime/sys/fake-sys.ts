@@ -336,6 +336,10 @@ export class FakeSys implements Sys {
     return { fd: this.open(prog), log: prog.logLevel > 0 ? 'processed 1 insns\n' : '' };
   }
 
+  dynamicSymbol(_libraryPath: string, _name: string): bigint | undefined {
+    return undefined;
+  }
+
   rawTracepointOpen(progFd: number, name?: string): number {
     this.maybeFail('rawTracepointOpen', 'bpf(BPF_RAW_TRACEPOINT_OPEN)');
     const prog = this.get(progFd, 'bpf(BPF_RAW_TRACEPOINT_OPEN)');

@@ -68,6 +68,8 @@ interface Libc {
   munmap: Fn;
   mount: Fn;
   sysconf: Fn;
+  dlopen: (file: string, mode: number) => unknown;
+  dlsym: (handle: unknown, name: string) => unknown;
 }
 
 let libc: Libc | undefined;
@@ -88,6 +90,8 @@ function loadLibc(): Libc {
     munmap: lib.func('int munmap(void *addr, size_t length)'),
     mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
     sysconf: lib.func('long sysconf(int name)'),
+    dlopen: lib.func('void *dlopen(const char *file, int mode)'),
+    dlsym: lib.func('void *dlsym(void *handle, const char *name)'),
   };
   return libc;
 }
@@ -215,6 +219,18 @@ export class KoffiSys implements Sys {
         throw new ProgLoadError(err.errno, logBuf ? textUntilNul(logBuf) : '', trueSize || undefined);
       }
     }
+  }
+
+  dynamicSymbol(libraryPath: string, name: string): bigint | undefined {
+    const c = this.c;
+    const RTLD_LAZY = 0x1;
+    const RTLD_NOLOAD = 0x4;
+    const address = (p: unknown): bigint => (p === null || p === undefined ? 0n : typeof p === 'bigint' ? p : c.koffi.address(p as never));
+    // NOLOAD: only a library this process has already mapped; nothing new is loaded or initialized.
+    const handle = c.dlopen(libraryPath, RTLD_LAZY | RTLD_NOLOAD);
+    if (address(handle) === 0n) return undefined;
+    const symbol = address(c.dlsym(handle, name));
+    return symbol === 0n ? undefined : symbol;
   }
 
   rawTracepointOpen(progFd: number, name?: string): number {

@@ -148,6 +148,11 @@ export interface Sys {
   /** Throws ProgLoadError (errno + verifier log) on failure. Retries EAGAIN. */
   progLoad(attr: ProgLoadAttr): ProgLoadResult;
   progTestRun(fd: number, attr?: TestRunAttr): TestRunResult;
+  /**
+   * dlopen(RTLD_NOLOAD) + dlsym in this process: the address a symbol of an already-loaded library
+   * resolves to (for an IFUNC, the implementation its resolver picks), or undefined.
+   */
+  dynamicSymbol(libraryPath: string, name: string): bigint | undefined;
   /** BPF_RAW_TRACEPOINT_OPEN: attach a raw tracepoint (or fentry/fexit with no name); returns a link fd. */
   rawTracepointOpen(progFd: number, name?: string): number;
   progGetInfo(fd: number): ProgInfo;
