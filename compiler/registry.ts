@@ -68,6 +68,8 @@ export interface Checker {
   positional(index: number): string | undefined;
   /** The address of a kernel symbol, if it exists. */
   kernelSymbol(name: string): bigint | undefined;
+  /** --unsafe was given: builtins that act on the system are allowed. */
+  unsafe(): boolean;
   /** For functions with `rawArgs`: check and type an expression. */
   expr(e: Expr): Type;
   /** For functions with `rawArgs`: a map reference (`@m` or `@m[k]`) checked as a map, not read. */

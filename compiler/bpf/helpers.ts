@@ -25,6 +25,7 @@ export const Helper = {
   ringbuf_submit: 132,
   ringbuf_discard: 133,
   ktime_get_boot_ns: 125,
+  send_signal: 109,
   get_func_ip: 173,
 } as const;
 

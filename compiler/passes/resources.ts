@@ -215,6 +215,7 @@ function layoutEvent(exprs: Expr[], types: Map<Expr, Type>): { args: EventArg[];
     const size = storageSize(t);
     if (t.kind === 'string') args.push({ kind: 'string', offset, size });
     else if (t.kind === 'inet' || t.kind === 'stack' || t.kind === 'symbol') args.push(flatten(t, offset)[0]!);
+    else if (t.kind === 'timestamp') args.push({ kind: 'strftime', offset, format: t.format });
     else if (t.kind === 'tuple') args.push({ kind: 'tuple', offset, size, fields: flatten(t, offset) });
     else args.push({ kind: 'int', offset, size: 8, signed: t.kind === 'int' ? t.signed : false });
     plans.push({ expr, offset, size });

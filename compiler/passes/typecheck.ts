@@ -98,6 +98,10 @@ class UnitChecker implements Checker {
     return this.types.get(e) ?? ERROR;
   }
 
+  unsafe(): boolean {
+    return this.cx.options.unsafe === true;
+  }
+
   kernelSymbol(name: string): bigint | undefined {
     return this.cx.kernel.kernelSymbol?.(name);
   }

@@ -20,6 +20,8 @@ export type Type =
   | { kind: 'stack'; user: boolean; mode: StackMode; limit: number }
   /** ksym(addr) / usym(addr): { u64 address; u64 pid (usym) }, resolved to a name in user space. */
   | { kind: 'symbol'; user: boolean }
+  /** strftime(fmt, ns): a boot-time timestamp, formatted as local time in user space (printf %s). */
+  | { kind: 'timestamp'; format: string }
   | { kind: 'string'; size: number }
   /** A tracepoint's `args`: a record whose fields are read from the probe context. */
   | { kind: 'record'; name: string; fields: RecordField[] }
@@ -64,6 +66,7 @@ export function typeName(t: Type): string {
     case 'inet': return 'inet';
     case 'stack': return t.user ? 'ustack' : 'kstack';
     case 'symbol': return t.user ? 'usym' : 'ksym';
+    case 'timestamp': return 'timestamp';
     case 'string': return `string[${t.size}]`;
     case 'record': return t.name;
     case 'aggregation': return `${t.agg}()`;

@@ -3,6 +3,7 @@
 // record (ply's and bpftrace's design).
 
 import type { Call, Expr } from '../../grammar/ast.ts';
+import { Helper } from '../../compiler/bpf/helpers.ts';
 import type { BuiltinFunction, Checker, Lowerer } from '../../compiler/registry.ts';
 import { typeName, voidType } from '../../compiler/types/types.ts';
 import { parsePrintfFormat } from '../../grammar/printf-format.ts';
@@ -35,7 +36,7 @@ function checkFormat(name: string, call: Call, c: Checker, fmt: Expr | undefined
   kinds.forEach((kind, i) => {
     const arg = args[i]!;
     const t = c.typeOf(arg);
-    if (kind === 'string' && !['string', 'inet', 'stack', 'symbol'].includes(t.kind)) c.error(`conversion ${i + 1} (%s) expects a string, but this is ${typeName(t)}`, arg.span, 'use %d for integers');
+    if (kind === 'string' && !['string', 'inet', 'stack', 'symbol', 'timestamp'].includes(t.kind)) c.error(`conversion ${i + 1} (%s) expects a string, but this is ${typeName(t)}`, arg.span, 'use %d for integers');
     if (kind !== 'string' && t.kind !== 'int') c.error(`conversion ${i + 1} expects an integer, but this is ${typeName(t)}`, arg.span, 'use %s for strings');
   });
   return fmt.value;
@@ -170,3 +171,50 @@ function mapAction(name: 'clear' | 'zero', summary: string): BuiltinFunction {
 
 export const clear = mapAction('clear', 'deletes every entry of a map (done in user space, soon after)');
 export const zero = mapAction('zero', 'sets every value of a map to zero (done in user space, soon after)');
+
+export const strftime: BuiltinFunction = {
+  name: 'strftime', signature: 'strftime(string fmt, int nsecs)', role: 'value',
+  summary: 'a timestamp (nsecs) as local time in strftime format, for printf %s',
+  check(call, c) {
+    const [fmt, ns] = call.args;
+    if (call.args.length !== 2 || fmt?.kind !== 'Str' || !ns || c.typeOf(ns).kind !== 'int') {
+      c.error('`strftime()` takes a format string literal and a timestamp in nanoseconds (nsecs)', call.span);
+      return { kind: 'timestamp', format: '' };
+    }
+    return { kind: 'timestamp', format: fmt.value };
+  },
+  lowerInto(call, l, base, off) {
+    l.b.store(8, base, off, l.int(call.args[1]!));
+  },
+};
+
+export const system: BuiltinFunction = {
+  name: 'system', signature: 'system(string fmt, ...)', role: 'statement',
+  summary: 'runs a shell command in user space when the event arrives (needs --unsafe)',
+  check(call, c) {
+    if (!c.unsafe()) c.error('`system()` runs commands on this machine and needs --unsafe', call.calleeSpan, 'run tsbt with --unsafe if you mean it');
+    const [fmt, ...args] = call.args;
+    checkFormat('system', call, c, fmt, args);
+    return voidType;
+  },
+  planEvent(call, p) {
+    const [fmt, ...args] = call.args;
+    const { args: layout, plans, size } = p.layout(args);
+    return { spec: { kind: 'system', format: fmt?.kind === 'Str' ? fmt.value : '', args: layout, size }, plans };
+  },
+  lowerStatement: lowerEvent,
+};
+
+export const signal: BuiltinFunction = {
+  name: 'signal', signature: 'signal(int sig)', role: 'statement',
+  summary: 'sends a signal to the current process (needs --unsafe)',
+  check(call, c) {
+    if (!c.unsafe()) c.error('`signal()` acts on traced processes and needs --unsafe', call.calleeSpan, 'run tsbt with --unsafe if you mean it');
+    const [sig] = call.args;
+    if (call.args.length !== 1 || !sig || c.typeOf(sig).kind !== 'int') c.error('`signal()` takes a signal number', call.span);
+    return voidType;
+  },
+  lowerStatement(call, l) {
+    l.b.call(Helper.send_signal, [l.int(call.args[0]!)], false);
+  },
+};
