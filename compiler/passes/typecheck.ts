@@ -7,7 +7,7 @@
 import type {
   AssignStmt, Call, Expr, ForRangeStmt, IncDec, LetStmt, MapRef, Stmt, TypeExpr, VarRef,
 } from '../../grammar/ast.ts';
-import { type Diagnostic, error } from '../../grammar/diagnostics.ts';
+import { type Diagnostic, error, warning } from '../../grammar/diagnostics.ts';
 import type { Span } from '../../grammar/source.ts';
 import type { CompileContext } from '../context.ts';
 import type { Checker, ConcreteProbe } from '../registry.ts';
@@ -32,6 +32,10 @@ export interface VarInfo {
   id: number;
   type: Type | undefined;
   span: Span;
+  /** Read somewhere (for the unused-variable warning). */
+  read?: boolean;
+  /** A loop counter: never warned about. */
+  loop?: boolean;
 }
 
 export type VarSite = VarRef | LetStmt | ForRangeStmt;
@@ -115,9 +119,18 @@ class UnitChecker implements Checker {
   }
 
   check(): void {
-    const { filter, body } = this.unit.block;
+    const { filter, body, span } = this.unit.block;
     if (filter) this.expectInt(filter, 'a filter');
     this.statements(body);
+    if (body.length === 0) this.warn('this probe does nothing', span, 'an empty probe still costs an attach; remove it');
+    for (const v of this.vars) {
+      if (!v.read && !v.loop) this.warn(`\`${v.name}\` is assigned but never used`, v.span);
+    }
+  }
+
+  private warn(message: string, span: Span, hint?: string): void {
+    if (this.diagnostics.some((d) => d.span.start === span.start && d.message === message)) return;
+    this.diagnostics.push(warning(message, span, hint));
   }
 
   // ------------------------------------------------------------------------------------ statements
@@ -168,6 +181,7 @@ class UnitChecker implements Checker {
         this.expectInt(s.to, 'a range end');
         this.scopes.push(new Map());
         const v = this.declare(s.var, s64, s.span);
+        v.loop = true;
         this.varOf.set(s, v);
         this.loop(s.body);
         this.scopes.pop();
@@ -484,6 +498,7 @@ class UnitChecker implements Checker {
           this.error(`\`${e.name}\` is used before it is assigned`, e.span, `assign it first: \`${e.name} = ...;\``);
           return ERROR;
         }
+        v.read = true;
         this.varOf.set(e, v);
         return v.type;
       }
