@@ -16,6 +16,7 @@ import type { KernelInfo } from './kernel-info.ts';
 import { lowerUnit } from './passes/lower.ts';
 import { analyseResources } from './passes/resources.ts';
 import { applyConfig, declaredMaps } from './passes/config.ts';
+import { ScriptTypes } from './types/script-types.ts';
 import { type ProbeUnit, resolveProbes } from './passes/resolve.ts';
 import { typecheck } from './passes/typecheck.ts';
 import type { Registry } from './registry.ts';
@@ -49,6 +50,7 @@ export const defaultCompileOptions: Omit<Required<CompileOptions>, 'targetPid' |
   maxStrlen: 64,
   printMapsOnExit: true,
   unsafe: false,
+  maxProbes: 512,
 };
 
 export function compile(input: CompileInput): CompileResult {
@@ -64,6 +66,16 @@ export function compile(input: CompileInput): CompileResult {
   const ast = parsed.program;
   const done = () => ({ diagnostics: cx.diagnostics, ast });
 
+  if (ast.structs.length > 0) {
+    // Script structs sit on top of the kernel's types (which load only if something needs them).
+    const base = input.kernel;
+    const script = new ScriptTypes(ast.structs, () => {
+      const kt = base.kernelTypes();
+      return 'unavailable' in kt ? undefined : kt;
+    });
+    for (const p of script.problems) cx.diagnostics.push(error(p.message, p.span));
+    cx.kernel = Object.assign(Object.create(base) as KernelInfo, { kernelTypes: () => script });
+  }
   applyConfig(ast, cx);
   const declared = declaredMaps(ast, cx);
   if (hasErrors(cx.diagnostics)) return done();
