@@ -20,7 +20,7 @@ k('struct conn { ... } in the script reads a C program\'s struct, following its 
     const script = `struct conn { uint32 id; char name[16]; uint16 port; struct conn *next; }
       uprobe:${bin}:tsbt_handle { $c = (struct conn *)arg0;
         printf("%d %s %d -> %d %s %d (size %d)\\n", $c->id, $c->name, $c->port, $c->next->id, $c->next->name, $c->next->port, sizeof(struct conn)); exit(); }`;
-    const r = await runTsbt(['-q', '-e', script], { onAttached: () => void execFileSync(bin) });
+    const r = await runTsbt(['-e', script], { onAttached: () => void execFileSync(bin) });
     assert.is(r.code, 0, r.stderr);
     assert.is(r.stdout, '42 alpha 443 -> 7 beta 8080 (size 32)\n\n\n');
   } finally {
