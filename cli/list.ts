@@ -24,7 +24,7 @@ export function listProbes(registry: Registry, kernel: KernelInfo, pattern: stri
     // Skip providers the pattern names none of, without listing them (kernel functions are many).
     const prefix = colon > 0 ? glob.slice(0, glob.indexOf(':')) : '*';
     if (!globToRegExp(prefix).test(provider.name)) continue;
-    for (const name of provider.list(kernel)) {
+    for (const name of provider.list(kernel, glob)) {
       if (!re.test(name)) continue;
       out.push(name);
       if (verbose && name.startsWith('tracepoint:')) {

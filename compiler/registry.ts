@@ -51,8 +51,11 @@ export interface ProbeProvider {
    * the compile options (-p PID, --unsafe); `warn` reports a warning while still expanding.
    */
   expand(spec: ProbeSpec, kernel: KernelInfo, options?: CompileOptions, warn?: (d: Diagnostic) => void): ConcreteProbe[] | Diagnostic;
-  /** Every probe of this type the kernel offers, by full name (for `-l`). */
-  list?(kernel: KernelInfo): Iterable<string>;
+  /**
+   * Every probe of this type the kernel offers, by full name (for `-l`). `pattern` is what the user
+   * asked to list (`uprobe:/bin/bash:*`): user-space probes need its binary part.
+   */
+  list?(kernel: KernelInfo, pattern: string): Iterable<string>;
 }
 
 // ------------------------------------------------------------------------------------------- builtins

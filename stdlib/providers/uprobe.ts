@@ -45,6 +45,15 @@ function uprobeProvider(name: 'uprobe' | 'uretprobe', alias: string, retprobe: b
       ? 'the return of a user-space function; `retval` holds its result'
       : 'entry to a user-space function (or an address in one); arg0..arg5 hold its arguments',
     usage,
+    list(kernel, pattern) {
+      // `uprobe:<binary>:<glob>`: the binary's functions.
+      const m = /^[^:]+:([^:]+):(.*)$/.exec(pattern);
+      if (!m) return [];
+      const bin = kernel.resolveBinary(m[1]!);
+      if ('error' in bin) return [];
+      // Named as the user wrote the binary, so the listing matches the pattern they gave.
+      return kernel.binarySymbols(bin.path, m[2] || '*').filter(isCode).map((s) => `${name}:${m[1]}:${s.name}`);
+    },
     expand(spec, kernel, options, warn) {
       if (spec.parts.length < 1 || spec.parts.length > 2 || !spec.parts[spec.parts.length - 1]) {
         return error(`\`${spec.text}\` is not a ${name}`, spec.span, `write ${usage}`);

@@ -21,6 +21,13 @@ export const usdt: ProbeProvider = {
   aliases: ['U'],
   summary: 'a statically defined probe (USDT) in a user-space program; arg0..argN hold its arguments',
   usage: USAGE,
+  list(kernel, pattern) {
+    const m = /^[^:]+:([^:]+)/.exec(pattern);
+    if (!m) return [];
+    const bin = kernel.resolveBinary(m[1]!);
+    if ('error' in bin) return [];
+    return kernel.usdtProbes(bin.path).map((p) => `usdt:${m[1]}:${p.provider}:${p.name}`);
+  },
   expand(spec, kernel, options, warn) {
     const n = spec.parts.length;
     // With -p, usdt:PROBE and usdt:PROVIDER:PROBE mean that process's executable (a first part with a

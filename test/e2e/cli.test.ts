@@ -70,6 +70,18 @@ k('without the privilege to load BPF, one sentence says so and the exit code is 
   assert.match(out.stderr, /^tsbt: root \(or the CAP_BPF and CAP_PERFMON capabilities\) is needed to load BPF programs: .*; run tsbt with sudo\.\n$/);
 });
 
+k('-l lists tracepoints (with fields under -v), software events and a binary\'s functions', async () => {
+  const tp = await runTsbt(['-l', 'tracepoint:syscalls:sys_enter_openat']);
+  assert.is(tp.stdout, 'tracepoint:syscalls:sys_enter_openat\n');
+  const v = await runTsbt(['-lv', 't:syscalls:sys_enter_openat']);
+  assert.match(v.stdout, /^tracepoint:syscalls:sys_enter_openat\n/);
+  assert.match(v.stdout, /^ {4}const char \* filename$/m);
+  const sw = await runTsbt(['-l', 'software:*']);
+  assert.match(sw.stdout, /^software:cpu-clock:$/m);
+  const u = await runTsbt(['-l', 'uprobe:/bin/bash:readline']);
+  assert.is(u.stdout, 'uprobe:/bin/bash:readline\n');
+});
+
 t('a syntax error points at the source and exits 1', async () => {
   const r = await runTsbt(['-e', 'BEGIN < printf("x" >']);
   assert.is(r.code, 1);
