@@ -23,12 +23,24 @@ export class ProbeUnavailableError extends Error {
   }
 }
 
-export function kprobeUnavailableReason(pmuDir = '/sys/bus/event_source/devices', tracefs = '/sys/kernel/tracing'): string | undefined {
+export function kprobeUnavailableReason(
+  pmuDir = '/sys/bus/event_source/devices', tracefs = '/sys/kernel/tracing', target?: KprobeTarget,
+): string | undefined {
   if (existsSync(`${pmuDir}/kprobe/type`)) return undefined;
   if (existsSync(`${tracefs}/kprobe_events`)) return undefined;
-  return 'this kernel has no kprobes: it was built without CONFIG_KPROBES, so there is no kprobe PMU in ' +
-    `${pmuDir} and no kprobe_events in tracefs. Tracepoints (tsbt -l 'tracepoint:*') often trace the same ` +
-    'events, e.g. tracepoint:syscalls:sys_enter_openat for the openat system call.';
+  const why = 'this kernel has no kprobes: it was built without CONFIG_KPROBES, so there is no kprobe PMU in ' +
+    `${pmuDir} and no kprobe_events in tracefs.`;
+  const twin = target && syscallTracepoint(target, tracefs);
+  if (twin) return `${why} ${twin} traces the same call.`;
+  return `${why} Tracepoints (tsbt -l 'tracepoint:*') often trace the same events, e.g. tracepoint:syscalls:sys_enter_openat for the openat system call.`;
+}
+
+/** A system call's entry (or exit) function → its syscalls tracepoint, when tracefs has it. */
+function syscallTracepoint(target: KprobeTarget, tracefs: string): string | undefined {
+  const m = /^(?:__x64_sys_|__ia32_sys_|__se_sys_|__do_sys_|ksys_|sys_)(\w+)$/.exec(target.func);
+  if (!m) return undefined;
+  const event = `sys_${target.retprobe ? 'exit' : 'enter'}_${m[1]}`;
+  return existsSync(`${tracefs}/events/syscalls/${event}`) ? `tracepoint:syscalls:${event}` : undefined;
 }
 
 /** The kprobe PMU, or undefined when this kernel has none (the error then explains why). */
@@ -40,7 +52,7 @@ export function systemKprobePmu(): ProbePmu | undefined {
 export function attachKprobe(sys: Sys, probe: string, progFd: number, target: KprobeTarget, pmu: ProbePmu | undefined): Attachment {
   if (!pmu) {
     // TODO(issue 3): fall back to tracefs kprobe_events where the PMU is missing but kprobes exist.
-    throw new ProbeUnavailableError(`${probe}: ${kprobeUnavailableReason() ?? 'this kernel has no kprobe PMU'}`);
+    throw new ProbeUnavailableError(`${probe}: ${kprobeUnavailableReason(undefined, undefined, target) ?? 'this kernel has no kprobe PMU'}`);
   }
   const { type, retprobeBit } = pmu;
   const attr = {

@@ -70,6 +70,12 @@ k('without the privilege to load BPF, one sentence says so and the exit code is 
   assert.match(out.stderr, /^tsbt: root \(or the CAP_BPF and CAP_PERFMON capabilities\) is needed to load BPF programs: .*; run tsbt with sudo\.\n$/);
 });
 
+k('a kprobe on a system call here offers the tracepoint that traces the same call', async () => {
+  const r = await runTsbt(['-e', 'kprobe:__x64_sys_openat { @ = count(); }']);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /this kernel has no kprobes.*tracepoint:syscalls:sys_enter_openat traces the same call/s);
+});
+
 k('-l lists tracepoints (with fields under -v), software events and a binary\'s functions', async () => {
   const tp = await runTsbt(['-l', 'tracepoint:syscalls:sys_enter_openat']);
   assert.is(tp.stdout, 'tracepoint:syscalls:sys_enter_openat\n');
