@@ -12,18 +12,26 @@ function kprobeProvider(name: 'kprobe' | 'kretprobe', alias: string, retprobe: b
     summary: retprobe ? 'the return of a kernel function; `retval` holds its result' : 'entry to a kernel function; arg0..arg5 hold its arguments',
     usage: retprobe ? 'kretprobe:<function>' : 'kprobe:<function>[+<offset>]',
     list: (kernel) => kernel.kernelFunctions().map((f) => `${name}:${f}`),
-    expand(spec) {
+    expand(spec, kernel) {
       const target = spec.parts.length === 2 ? spec.parts[1] : spec.parts[0];
-      const m = target ? /^([A-Za-z_.][\w.]*)(?:\+(\d+|0x[0-9a-fA-F]+))?$/.exec(target) : null;
+      const m = target ? /^([A-Za-z_.*?][\w.*?]*)(?:\+(\d+|0x[0-9a-fA-F]+))?$/.exec(target) : null;
       if (spec.parts.length < 1 || spec.parts.length > 2 || !m || (retprobe && m[2])) {
         return error(`\`${spec.text}\` is not a ${name}`, spec.span, `write ${this.usage}`);
       }
-      const func = m[1]!;
-      return [{
-        provider: this, spec, name: `${name}:${func}${m[2] ? `+${m[2]}` : ''}`, programType: 'kprobe',
-        attach: { kind: 'kprobe', func, offset: m[2] ? Number(m[2]) : 0, retprobe },
+      const offset = m[2] ? Number(m[2]) : 0;
+      let funcs = [m[1]!];
+      if (/[*?]/.test(m[1]!)) {
+        // A wildcard: every probeable function that matches (tracefs available_filter_functions).
+        if (offset) return error('a wildcard cannot have an offset', spec.span);
+        const re = new RegExp(`^${m[1]!.replace(/[.]/g, '\\.').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+        funcs = kernel.kernelFunctions().filter((f) => re.test(f));
+        if (funcs.length === 0) return error(`no kernel function matches \`${m[1]}\``, spec.span, 'list them with `tsbt -l \'kprobe:*\'`');
+      }
+      return funcs.map((func) => ({
+        provider: this, spec, name: `${name}:${func}${offset ? `+${m[2]}` : ''}`, programType: 'kprobe' as const,
+        attach: { kind: 'kprobe' as const, func, offset, retprobe },
         ...(retprobe ? { retvalOffset: PT_REGS_RETVAL_OFFSET } : { argOffsets: PT_REGS_ARG_OFFSETS }),
-      }];
+      }));
     },
   };
 }

@@ -71,3 +71,12 @@ test('an offset that is not on an instruction boundary is an error saying so', a
   check(/kprobe:vfs_read\+1/.test(r.stderr) && /instruction/.test(r.stderr), `the error does not explain the offset:\n${r.stderr}`);
   check(!/\n\s+at /.test(r.stderr), `a stack trace on stderr:\n${r.stderr}`);
 });
+
+test('a wildcard expands over available_filter_functions, one probe each (probe names which fired)', async () => {
+  const dd = named('/usr/bin/dd', 'tsbtdd');
+  const r = expectClean(await runTsbt(['-e', 'kprobe:vfs_rea* { @[probe] = count(); }'], {
+    onAttached: () => void exec(dd, ['if=/dev/zero', 'of=/dev/null', 'bs=100', 'count=5', 'status=none']),
+  }));
+  check(/Attached [2-9]\d* probes|Attached \d{2,} probes/.test(r.stderr), `expected several probes:\n${r.stderr}`);
+  check(entry(r.stdout, '@', 'kprobe:vfs_read') >= 5, `expected @[kprobe:vfs_read] >= 5:\n${r.stdout}`);
+});
