@@ -4,7 +4,8 @@
 import { Helper } from '../../compiler/bpf/helpers.ts';
 import { imm, reg } from '../../compiler/ir/builder.ts';
 import type { BuiltinFunction } from '../../compiler/registry.ts';
-import { typeName } from '../../compiler/types/types.ts';
+import { type Type, typeName } from '../../compiler/types/types.ts';
+import type { Expr } from '../../grammar/ast.ts';
 import { writeBytes, zeroMemory } from '../../compiler/passes/memory.ts';
 
 export const str: BuiltinFunction = {
@@ -45,5 +46,105 @@ export const str: BuiltinFunction = {
     const n = Math.min(size, t.kind === 'string' ? t.size : size);
     const helper = l.probe.userPointers ? Helper.probe_read_user_str : Helper.probe_read_kernel_str;
     l.b.call(helper, [reg(l.pointer(base, off)), imm(n), l.int(p!)], false);
+  },
+};
+
+/** Both strings written NUL-padded into stack buffers of `size` bytes (a multiple of 8). */
+function twoBuffers(l: Parameters<NonNullable<BuiltinFunction['lower']>>[1], a: Expr, b: Expr, size: number): [number, number] {
+  const x = l.b.frame.alloc(size);
+  const y = l.b.frame.alloc(size);
+  l.writeInto(a, 'fp', x, size);
+  l.writeInto(b, 'fp', y, size);
+  return [x, y];
+}
+
+const stringSize = (t: Type) => (t.kind === 'string' ? t.size : 8);
+
+export const strncmp: BuiltinFunction = {
+  name: 'strncmp', signature: 'strncmp(string a, string b, int n)', role: 'value',
+  summary: '0 when the first n bytes of two strings are equal (up to their end), 1 otherwise',
+  check(call, c) {
+    const [a, b, n] = call.args;
+    if (call.args.length !== 3 || !a || !b || !n || c.typeOf(a).kind !== 'string' || c.typeOf(b).kind !== 'string') {
+      c.error('`strncmp()` takes two strings and a constant length', call.span);
+    } else if (c.constantOf(n) === undefined || c.constantOf(n)! < 0n) c.error('the length must be a constant', n.span);
+    return { kind: 'int', size: 8, signed: true };
+  },
+  lower(call, l) {
+    const [a, b, nExpr] = call.args as [Expr, Expr, Expr];
+    const n = Math.min(Number(l.constantOf(nExpr) ?? 0n), Math.max(stringSize(l.typeOf(a)), stringSize(l.typeOf(b))));
+    const out = l.b.reg();
+    l.b.mov(out, imm(1));
+    const differ = l.b.label('ncmp');
+    if (n > 0) {
+      // Strings are NUL-padded, so comparing n bytes compares "up to the end" as C's strncmp does.
+      const [x, y] = twoBuffers(l, a, b, Math.ceil(n / 8) * 8);
+      let at = 0;
+      for (; at + 8 <= n; at += 8) l.b.jcond('jne', l.b.load(8, 'fp', x + at), reg(l.b.load(8, 'fp', y + at)), differ);
+      for (; at < n; at++) l.b.jcond('jne', l.b.load(1, 'fp', x + at), reg(l.b.load(1, 'fp', y + at)), differ);
+    }
+    l.b.mov(out, imm(0));
+    l.b.place(differ);
+    return reg(out);
+  },
+};
+
+export const strcontains: BuiltinFunction = {
+  name: 'strcontains', signature: 'strcontains(string haystack, string needle)', role: 'value',
+  summary: '1 if the string contains the needle (a string literal), 0 otherwise',
+  check(call, c) {
+    const [h, n] = call.args;
+    if (call.args.length !== 2 || !h || c.typeOf(h).kind !== 'string' || n?.kind !== 'Str') {
+      c.error('`strcontains()` takes a string and a string literal to look for', call.span);
+    }
+    return { kind: 'int', size: 8, signed: true };
+  },
+  lower(call, l) {
+    const [h, n] = call.args as [Expr, Expr & { kind: 'Str' }];
+    const needle = Buffer.from(n.value);
+    const size = stringSize(l.typeOf(h));
+    const hay = l.b.frame.alloc(Math.ceil(size / 8) * 8);
+    l.writeInto(h, 'fp', hay, Math.ceil(size / 8) * 8);
+    const out = l.b.reg();
+    const found = l.b.label('found');
+    l.b.mov(out, imm(1));
+    if (needle.length > 0) {
+      // Unrolled: every start position, byte by byte against the literal (the NUL never matches).
+      for (let start = 0; start + needle.length <= size - 1; start++) {
+        const next = l.b.label('cnext');
+        for (let i = 0; i < needle.length; i++) l.b.jcond('jne', l.b.load(1, 'fp', hay + start + i), imm(needle[i]!), next);
+        l.b.jmp(found);
+        l.b.place(next);
+      }
+      l.b.mov(out, imm(0));
+    }
+    l.b.place(found);
+    return reg(out);
+  },
+};
+
+export const strlen: BuiltinFunction = {
+  name: 'strlen', signature: 'strlen(string s)', role: 'value',
+  summary: 'the length of a string',
+  check(call, c) {
+    const [s] = call.args;
+    if (call.args.length !== 1 || !s || c.typeOf(s).kind !== 'string') c.error('`strlen()` takes a string', call.span);
+    return { kind: 'int', size: 8, signed: false };
+  },
+  lower(call, l) {
+    const s = call.args[0]!;
+    const size = stringSize(l.typeOf(s));
+    const buf = l.b.frame.alloc(Math.ceil(size / 8) * 8);
+    l.writeInto(s, 'fp', buf, Math.ceil(size / 8) * 8);
+    const out = l.b.reg();
+    const done = l.b.label('slen');
+    // The first NUL's position: an unrolled scan (the buffer always ends in one).
+    for (let i = 0; i < size; i++) {
+      l.b.mov(out, imm(i));
+      l.b.jcond('jeq', l.b.load(1, 'fp', buf + i), imm(0), done);
+    }
+    l.b.mov(out, imm(size));
+    l.b.place(done);
+    return reg(out);
   },
 };
