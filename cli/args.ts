@@ -16,10 +16,12 @@ export interface Args {
   p?: number;
   c?: string;
   unsafe: boolean;
+  maxProbes?: number;
+  rawStrings: boolean;
 }
 
 export function parseArgs(argv: string[]): Args {
-  return yargs(argv)
+  const args = yargs(argv)
     .scriptName('tsbt')
     .usage('$0 [options] (-e PROGRAM | FILE) [params...]\n\nCompile a tracing script straight to eBPF and run it.')
     .option('e', { type: 'string', describe: 'program text to run', requiresArg: true })
@@ -34,6 +36,14 @@ export function parseArgs(argv: string[]): Args {
     })
     .option('dry-run', { type: 'boolean', default: false, describe: 'compile and load every program through the verifier, attach nothing' })
     .option('unsafe', { type: 'boolean', default: false, describe: 'allow builtins that act on the system (system())' })
+    .option('max-probes', {
+      type: 'number', requiresArg: true,
+      describe: 'the most probes a script may attach (default 512, or $BPFTRACE_MAX_PROBES)',
+    })
+    .option('raw-strings', {
+      type: 'boolean', default: false,
+      describe: 'print traced strings as they are; by default control characters and invalid UTF-8 in them are printed as \\xNN',
+    })
     .command('$0 [script] [params..]', false, (y) => y
       .positional('script', { type: 'string', describe: 'script file (with -e or -l, a positional parameter or the pattern)' })
       .positional('params', { type: 'string', array: true, describe: 'positional parameters $1, $2, ...' }))
@@ -49,5 +59,16 @@ export function parseArgs(argv: string[]): Args {
       process.stderr.write(`tsbt: ${err?.message ?? msg}\nRun 'tsbt --help' for usage.\n`);
       process.exit(1);
     })
+    .check((argv) => {
+      const n = argv['max-probes'];
+      if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new Error('--max-probes needs a whole number of at least 1');
+      return true;
+    })
     .parseSync() as unknown as Args;
+  // bpftrace reads its limit from the environment; an explicit --max-probes wins.
+  if (args.maxProbes === undefined && process.env.BPFTRACE_MAX_PROBES) {
+    const n = Number(process.env.BPFTRACE_MAX_PROBES);
+    if (Number.isInteger(n) && n >= 1) args.maxProbes = n;
+  }
+  return args;
 }

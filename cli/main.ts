@@ -1,24 +1,38 @@
 // The tsbt command: a thin shell over the API. Reads the script (-e or a file), compiles it, prints
 // diagnostics or the requested --emit form, lists probes (-l), verifies (--dry-run), or runs the
 // script until exit(), Ctrl-C or the -c command's end, and prints the maps.
+//
+// Every way a run ends detaches every probe and closes every fd before the process exits:
+// - exit(), END-only scripts, the -c command ending, SIGINT, SIGTERM, SIGHUP: detach, END, print the
+//   maps (as bpftrace does on SIGINT/SIGTERM), `Lost N events`, flush the output, exit;
+// - a second SIGINT/SIGTERM/SIGHUP while that is still going (say, a slow reader holds the output
+//   back): close everything at once and exit with 128 + the signal's number, dropping unwritten text;
+// - the output failing (EPIPE, a full disk), an exception in the event handling, or any other
+//   uncaught exception: close everything at once, say what failed, exit 1 (0 for a reader that left);
+// - process.exit() from anywhere: the 'exit' hook closes everything, synchronously;
+// - kill -9: the kernel closes the process's fds, which frees everything (tsbt pins nothing).
 
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import kleur from 'kleur';
 import { renderDiagnostic } from '../grammar/diagnostics.ts';
 import { compile, hostKernelInfo, run, stdlib, verify, type Session } from '../api/index.ts';
 import { renderExitMaps } from '../runtime/format/text.ts';
-import { parseArgs } from './args.ts';
+import { parseArgs, type Args } from './args.ts';
 import { type HeldChild, splitCommand, startHeld } from './child.ts';
 import { emit } from './emit.ts';
 import { explainRuntimeError } from './explain.ts';
 import { listProbes } from './list.ts';
+import { Output } from './output.ts';
 
 async function main(): Promise<number> {
-  // `tsbt -l | head` closes the pipe early: that is not an error.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-  });
   const args = parseArgs(process.argv.slice(2));
+  // `tsbt -l | head` closes the pipe early: that is not an error. (A running script handles its
+  // output's errors itself, in runScript.)
+  const quietEpipe = (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  };
+  if (args.l || args.emit) process.stdout.on('error', quietEpipe);
   const stderr = (s: string) => process.stderr.write(s);
   kleur.enabled = process.stderr.isTTY === true && !process.env.NO_COLOR;
 
@@ -54,6 +68,7 @@ async function main(): Promise<number> {
   try {
     const result = compile(text, {
       name, positional, unsafe: args.unsafe,
+      ...(args.maxProbes !== undefined ? { maxProbes: args.maxProbes } : {}),
       ...(args.p !== undefined ? { targetPid: args.p } : {}),
       ...(child ? { childPid: child.pid } : args.c !== undefined ? { childPid: 0 } : {}),
     });
@@ -70,41 +85,105 @@ async function main(): Promise<number> {
       }
       return 0;
     }
-    return await runScript(result.artifact, args, child);
+    try {
+      return await runScript(result.artifact, args, child);
+    } catch (err) {
+      stderr(`tsbt: ${explainRuntimeError(err, { verbose: args.v, source: result.source, artifact: result.artifact, style: kleur })}\n`);
+      if (process.env.TSBT_DEBUG && err instanceof Error) stderr(`${err.stack}\n`);
+      return 1;
+    }
   } finally {
     child?.kill();
   }
 }
 
-async function runScript(artifact: NonNullable<ReturnType<typeof compile>['artifact']>, args: ReturnType<typeof parseArgs>, child: HeldChild | undefined): Promise<number> {
-  const out = args.o ? createWriteStream(args.o) : process.stdout;
-  // Signals are caught from before the probes exist: a Ctrl-C right after "Attached" must still print.
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+async function runScript(artifact: NonNullable<ReturnType<typeof compile>['artifact']>, args: Args, child: HeldChild | undefined): Promise<number> {
+  const raw = args.rawStrings;
+  // -o FILE is opened before anything is loaded: a file that cannot be written is an error up front.
+  let fd = 1;
+  if (args.o) {
+    try {
+      fd = openSync(args.o, 'w');
+    } catch (e) {
+      process.stderr.write(`tsbt: cannot write ${args.o}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return 1;
+    }
+  }
   let session: Session | undefined;
-  let stopRequested = false;
-  const stop = () => {
-    stopRequested = true;
-    void session?.stop();
+  let outputError: NodeJS.ErrnoException | undefined;
+  const out = new Output(fd, {
+    closeAtEnd: fd !== 1,
+    onError: (e) => {
+      outputError ??= e;
+      // Nobody can read what is traced any more: stop at once (wait() then resolves as aborted).
+      session?.abort();
+    },
+    onPressure: (full) => (full ? session?.pause() : session?.resume()),
+  });
+  // stderr going away (a closed terminal after SIGHUP) must not turn into an uncaught exception.
+  const ignore = () => {};
+  process.stderr.on('error', ignore);
+
+  // Signals are caught from before the probes exist: a Ctrl-C right after "Attached" must still print.
+  let stopSignal: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopSignal === undefined) {
+      stopSignal = signal;
+      void session?.stop().catch(() => {});
+      return;
+    }
+    // The second one: exit now. Everything is closed first (synchronously), output still waiting is dropped.
+    session?.abort();
+    child?.kill();
+    process.exit(128 + (osConstants.signals[signal] ?? 0));
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  // An exception nobody caught (in a callback of ours, or an unhandled rejection): close, report, exit 1.
+  const onUncaught = (err: unknown) => {
+    session?.abort();
+    child?.kill();
+    process.stderr.write(`tsbt: internal error: ${err instanceof Error ? (process.env.TSBT_DEBUG ? err.stack : err.message) : String(err)}\n`);
+    process.exit(1);
+  };
+  // Whatever ends the process (process.exit() from anywhere), nothing stays attached a moment longer.
+  const onExit = () => session?.abort();
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  process.on('uncaughtException', onUncaught);
+  process.on('exit', onExit);
   try {
     session = await run(artifact, {
+      rawStrings: raw,
       onOutput: (text) => out.write(text),
       onAttached: (n) => { if (!args.q) process.stderr.write(`Attached ${n} probe${n === 1 ? '' : 's'}\n`); },
     });
     if (child) {
-      void child.exited.then(() => session!.stop());
+      void child.exited.then(() => session!.stop().catch(() => {}));
       child.release();
     }
-    if (stopRequested) void session.stop();
+    if (stopSignal !== undefined) void session.stop().catch(() => {});
     const end = await session.wait();
-    if (artifact.printMapsOnExit) out.write(renderExitMaps(end.maps));
+    if (end.reason !== 'aborted' && artifact.printMapsOnExit) out.write(renderExitMaps(end.maps, { raw }));
+    for (const d of end.droppedUpdates) {
+      process.stderr.write(`tsbt: ${d.map} was full (${d.maxEntries} entries): ${d.count} update${d.count === 1 ? '' : 's'} dropped; ` +
+        `raise its size with \`config = { max_map_keys = N }\` or \`let ${d.map} = hash(N);\`\n`);
+    }
     if (end.lostEvents > 0) process.stderr.write(`Lost ${end.lostEvents} events\n`);
+    await out.end();
+    if (outputError) {
+      // A reader that went away (`tsbt ... | head`) is not an error.
+      if (outputError.code === 'EPIPE') return 0;
+      process.stderr.write(`tsbt: cannot write the output${args.o ? ` to ${args.o}` : ''}: ${outputError.code ?? outputError.message}; tracing stopped\n`);
+      return 1;
+    }
     return end.exitCode;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    if (out !== process.stdout) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
+    session?.abort();
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    process.off('uncaughtException', onUncaught);
+    process.off('exit', onExit);
+    await out.end();
+    process.stderr.off('error', ignore);
   }
 }
 

@@ -22,6 +22,8 @@ export interface CompileOptions {
   childPid?: number;
   /** --unsafe: builtins that act on the system (system()) are allowed. */
   unsafe?: boolean;
+  /** --max-probes: the most probes a script may attach (bpftrace's max_probes; 512 when absent). */
+  maxProbes?: number;
 }
 
 export interface CompileContext {

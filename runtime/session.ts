@@ -1,6 +1,9 @@
 // A running script. Lifecycle: create maps → load programs (keeping verifier logs) → attach every
 // probe disabled → run BEGIN → enable them together → poll events → on exit()/stop(): detach →
-// run END → drain events → read maps → close everything. Every failure path closes what was opened.
+// run END → drain events → read maps → close everything. Every failure path closes what was opened:
+// a failed start closes before it throws; an exception while handling events (a consumer callback
+// throwing, an output that cannot be written) aborts the session (everything closed, wait() rejects);
+// abort() closes everything at once, synchronously, without END (a second Ctrl-C, a dying process).
 
 import type { Artifact, MapSpec, ProgramSpec } from './artifact.ts';
 import { EventDispatcher, type PrintfRecord } from './events/dispatch.ts';
@@ -23,17 +26,27 @@ export interface SessionOptions {
   onAttached?(probes: number): void;
   /** Verifier log level for program loads (0: only on failure). */
   logLevel?: number;
+  /**
+   * Traced strings in printf's `%s`, print() and printed maps as their raw bytes; by default they are
+   * escaped for the terminal (control characters and invalid UTF-8 become `\xNN`).
+   */
+  rawStrings?: boolean;
 }
 
+/** Records handled per wake-up at most, so that a flood of events never starves the event loop. */
+const DRAIN_BATCH = 16384;
+
 export interface SessionResult {
-  /** Why the session ended. */
-  reason: 'exit' | 'stopped';
-  /** Every user map, read after END ran. */
+  /** Why the session ended: exit() (or END-only scripts), stop(), or abort() (END did not run). */
+  reason: 'exit' | 'stopped' | 'aborted';
+  /** Every user map, read after END ran (none after abort()). */
   maps: MapDump[];
   /** Events the kernel could not write to the ring buffer. */
   lostEvents: number;
   /** The code the script passed to exit(), 0 otherwise. */
   exitCode: number;
+  /** Per user map that was ever full: the updates the kernel refused (none after abort()). */
+  droppedUpdates: { map: string; maxEntries: number; count: number }[];
 }
 
 export class Session {
@@ -48,6 +61,14 @@ export class Session {
   private keepAlive: NodeJS.Timeout | undefined;
   /** Set once teardown starts: no more polling. */
   private stopping = false;
+  /** Everything is closed. */
+  private closed = false;
+  /** pause(): records wait in the ring buffer (and the kernel counts what no longer fits). */
+  private paused = false;
+  /** Why the session was aborted, if it was. */
+  private failure: { error: unknown } | undefined;
+  /** The lost-event count read just before abort() closed everything. */
+  private abortedLost = 0;
   /** The script called exit(). */
   private exitSeen = false;
   /** END is running: its events are shown even after exit(). */
@@ -65,13 +86,21 @@ export class Session {
     try {
       session.setUp();
     } catch (e) {
-      session.closeAll();
+      try {
+        session.closeAll();
+      } catch {
+        // The error that made start() fail is the one to report.
+      }
       throw e;
     }
     return session;
   }
 
-  /** Resolves when the script calls exit() or stop() is called, after END ran and the maps were read. */
+  /**
+   * Resolves when the script calls exit() or stop() is called, after END ran and the maps were read;
+   * after abort(), at once with reason 'aborted'. Rejects, with everything closed, when handling the
+   * events failed.
+   */
   wait(): Promise<SessionResult> {
     this.finished ??= this.exitRequested.then(() => this.tearDown(this.exitSeen ? 'exit' : 'stopped'));
     return this.finished;
@@ -81,6 +110,56 @@ export class Session {
   stop(): Promise<SessionResult> {
     this.resolveExit();
     return this.wait();
+  }
+
+  /**
+   * Stop at once (a second Ctrl-C, an error, a process about to exit): detach every probe and close
+   * every fd now, synchronously; END does not run and the maps are not read. With `error`, wait()
+   * rejects with it. Safe to call at any time, more than once.
+   */
+  abort(error?: unknown): void {
+    if (this.closed) return;
+    if (error !== undefined) this.failure ??= { error };
+    this.stopping = true;
+    try {
+      this.abortedLost = this.lostEvents();
+    } catch {
+      // Reporting is best effort here: closing is what matters.
+    }
+    try {
+      this.closeAll();
+    } catch (err) {
+      this.failure ??= { error: err };
+    }
+    this.finished ??= this.tearDown('stopped');
+    // A rejection nobody waits for yet is still delivered by wait(); it must not crash the process.
+    this.finished.catch(() => {});
+    this.resolveExit();
+  }
+
+  /**
+   * Stop reading events until resume() (the output cannot keep up): records wait in the ring buffer,
+   * and once it is full the kernel counts what it drops (lostEvents). Teardown still reads everything.
+   */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.watch?.close();
+    this.watch = undefined;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (!this.stopping) {
+      this.startWatching();
+      this.pump();
+    }
+  }
+
+  /** Whether the session is still tracing (not stopping, not closed). */
+  get running(): boolean {
+    return !this.stopping && !this.closed;
   }
 
   /** Read every user map now (while running, or for a test). */
@@ -123,18 +202,33 @@ export class Session {
     }
     this.options.onAttached?.(this.programs.length);
     if (!this.exitSeen) this.keepAlive = setInterval(() => {}, 1 << 30);
-    // The kernel wakes the ring buffer's fd when records arrive; the event loop stays free meanwhile.
-    if (this.ring && !this.exitSeen) {
-      this.watch = sys.watchReadable(this.maps.get(this.artifact.eventRing!)!.fd, () => {
-        if (!this.stopping) this.drain();
-      });
+    if (!this.exitSeen) this.startWatching();
+  }
+
+  /** The kernel wakes the ring buffer's fd when records arrive; the event loop stays free meanwhile. */
+  private startWatching(): void {
+    if (!this.ring || this.watch || this.paused || this.stopping) return;
+    this.watch = this.options.sys.watchReadable(this.ring.fd, () => this.pump());
+  }
+
+  /**
+   * Handle up to one batch of waiting events while tracing. The watch is level-triggered: if more
+   * wait, it fires again after the event loop had its turn (signals, timers, output). An exception
+   * here has nobody to go to: the session aborts with it and wait() rejects.
+   */
+  private pump(): void {
+    if (this.stopping || this.paused) return;
+    try {
+      this.drain(DRAIN_BATCH);
+    } catch (err) {
+      this.abort(err);
     }
   }
 
-  /** Hand every waiting event to its consumer; returns how many there were. */
-  private drain(): number {
+  /** Hand the waiting events (all, or up to `limit`) to their consumers; returns how many there were. */
+  private drain(limit = Infinity): number {
     if (!this.ring) return 0;
-    return this.ring.drain((record) => this.dispatch(record));
+    return this.ring.drain((record) => this.dispatch(record), limit);
   }
 
   private dispatcher(): EventDispatcher {
@@ -150,7 +244,7 @@ export class Session {
         this.resolveExit();
       },
       dump: (spec, map) => buildMapDump(spec, map.entries(), cpus),
-    });
+    }, { rawStrings: this.options.rawStrings === true });
   }
 
   private dispatch(record: DataView): void {
@@ -160,6 +254,8 @@ export class Session {
   }
 
   private async tearDown(reason: 'exit' | 'stopped'): Promise<SessionResult> {
+    if (this.failure) throw this.failure.error;
+    if (this.closed) return { reason: 'aborted', maps: [], lostEvents: this.abortedLost, exitCode: this.exitCode, droppedUpdates: [] };
     this.stopping = true;
     this.watch?.close();
     this.watch = undefined;
@@ -170,7 +266,7 @@ export class Session {
       for (const { spec, prog } of this.programs) if (spec.attach.kind === 'end') prog.testRun();
       this.drain();
       const maps = this.readMaps();
-      return { reason, maps, lostEvents: this.lostEvents(), exitCode: this.exitCode };
+      return { reason, maps, lostEvents: this.lostEvents(), exitCode: this.exitCode, droppedUpdates: this.droppedUpdates() };
     } finally {
       this.closeAll();
     }
@@ -183,22 +279,55 @@ export class Session {
     return value ? Number(new DataView(value.buffer, value.byteOffset).getBigUint64(0, true)) : 0;
   }
 
+  /** The state map's per-map counters of updates refused because the map was full (lower.ts counts them). */
+  private droppedUpdates(): SessionResult['droppedUpdates'] {
+    const state = this.artifact.state;
+    if (!state || state.drops.length === 0) return [];
+    const value = this.maps.get(state.map)?.lookup(new Uint8Array(4));
+    if (!value) return [];
+    const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+    const out: SessionResult['droppedUpdates'] = [];
+    for (const { map, offset } of state.drops) {
+      const count = Number(view.getBigUint64(offset, true));
+      if (count === 0) continue;
+      const spec = this.mapSpec(map);
+      out.push({ map: spec.scriptName ?? map, maxEntries: spec.maxEntries, count });
+    }
+    return out;
+  }
+
   private mapSpec(name: string): MapSpec {
     const spec = this.artifact.maps.find((m) => m.name === name);
     if (!spec) throw new Error(`artifact names a map it does not have: ${name}`);
     return spec;
   }
 
+  /**
+   * Detach every probe first (so nothing fires into half-closed state), then unmap the ring buffer and
+   * close every program and map fd. Each close is attempted even when one before it fails; the first
+   * failure is rethrown after all were tried.
+   */
   private closeAll(): void {
-    this.watch?.close();
+    this.closed = true;
+    this.stopping = true;
+    let first: { error: unknown } | undefined;
+    const attempt = (close: () => void) => {
+      try {
+        close();
+      } catch (error) {
+        first ??= { error };
+      }
+    };
+    attempt(() => this.watch?.close());
     this.watch = undefined;
     clearInterval(this.keepAlive);
-    for (const a of this.attachments.splice(0)) a.detach();
-    this.ring?.close();
+    for (const a of this.attachments.splice(0)) attempt(() => a.detach());
+    attempt(() => this.ring?.close());
     this.ring = undefined;
-    for (const { prog } of this.programs.splice(0)) prog.close();
-    for (const m of this.maps.values()) m.close();
+    for (const { prog } of this.programs.splice(0)) attempt(() => prog.close());
+    for (const m of this.maps.values()) attempt(() => m.close());
     this.maps.clear();
+    if (first) throw first.error;
   }
 }
 

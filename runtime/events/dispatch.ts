@@ -1,6 +1,7 @@
 // What each kind of event record means in user space: printf formats a line, print/clear/zero act on a
 // whole map, time/cat print, exit ends the session. The session owns the lifecycle; this owns meaning.
 
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { EventSpec, MapSpec } from '../artifact.ts';
 import { decodeEventArgs } from '../format/decode.ts';
@@ -8,6 +9,7 @@ import { buildMapDump } from '../format/dump.ts';
 import type { MapDump, PrintfArg } from '../format/model.ts';
 import { formatPrintf } from '../format/printf.ts';
 import { strftime } from '../format/strftime.ts';
+import { displayString, decodeUtf8Lossless } from '../format/strings.ts';
 import { renderMap } from '../format/text.ts';
 import type { BpfMap } from '../maps.ts';
 
@@ -29,14 +31,27 @@ export interface EventSink {
   dump(spec: MapSpec, map: BpfMap): MapDump;
 }
 
+export interface DispatchOptions {
+  /**
+   * Print traced strings (printf's `%s` arguments, print() of a string, map keys and values) as the
+   * bytes they are. By default they are escaped for the terminal: control characters and invalid
+   * UTF-8 become `\xNN` (runtime/format/strings.ts), so a traced comm or file name cannot drive the
+   * terminal. Raw text keeps invalid UTF-8 as lone surrogates: textToBytes gives the bytes back.
+   */
+  rawStrings?: boolean;
+}
+
 export class EventDispatcher {
   private readonly events = new Map<number, EventSpec>();
+  private readonly raw: boolean;
 
   constructor(
     events: readonly EventSpec[],
     private readonly maps: ReadonlyMap<string, { spec: MapSpec; map: BpfMap }>,
     private readonly sink: EventSink,
+    options: DispatchOptions = {},
   ) {
+    this.raw = options.rawStrings === true;
     for (const e of events) this.events.set(e.id, e);
   }
 
@@ -66,7 +81,7 @@ export class EventDispatcher {
     switch (spec.kind) {
       case 'printf': {
         const args = decodeEventArgs(spec.args, record);
-        const text = formatPrintf(spec.format, args);
+        const text = formatPrintf(spec.format, args, this.raw ? { lossless: true } : { escapeStrings: true });
         this.sink.printf?.({ kind: 'printf', id, text, args });
         this.sink.output(text);
         return;
@@ -75,12 +90,13 @@ export class EventDispatcher {
         const target = this.maps.get(spec.map);
         if (!target) return;
         const dump = this.sink.dump(target.spec, target.map);
-        this.sink.output(renderMap(limit(dump, spec.top ?? 0, spec.div ?? 1)));
+        this.sink.output(renderMap(limit(dump, spec.top ?? 0, spec.div ?? 1), { raw: this.raw }));
         return;
       }
       case 'printValue': {
         const [value] = decodeEventArgs([spec.value], record);
-        this.sink.output(`${typeof value === 'bigint' || typeof value === 'string' ? value : Buffer.from(value!).toString()}\n`);
+        const text = typeof value === 'bigint' ? String(value) : displayString(typeof value === 'string' ? value : decodeUtf8Lossless(value!), { raw: this.raw });
+        this.sink.output(`${text}\n`);
         return;
       }
       case 'time':
@@ -95,8 +111,13 @@ export class EventDispatcher {
         }
         return;
       }
-      case 'system':
+      case 'system': {
+        // Only compiled with --unsafe. Run in a shell, as bpftrace does; its output joins ours.
+        const command = formatPrintf(spec.format, decodeEventArgs(spec.args, record));
+        const r = spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8' });
+        this.sink.output(r.stdout ?? '');
         return;
+      }
     }
   }
 }

@@ -64,13 +64,16 @@ export class RingBufferReader {
    * Hands every committed record to `onRecord`, in order, and returns how many it handed over. Stops
    * at the first record still being written (BUSY); skips discarded ones. The DataView points into
    * the ring itself and is valid only during the call: the kernel reuses the space afterwards.
+   * `limit` bounds the records looked at (discarded ones included), so that a producer faster than
+   * the consumer cannot keep the caller in here forever; the rest stays pending for the next call.
    */
-  drain(onRecord: (record: DataView) => void): number {
+  drain(onRecord: (record: DataView) => void, limit = Infinity): number {
     this.checkOpen();
     let count = 0;
+    let seen = 0;
     let cons = Atomics.load(this.consumerPos, 0);
     let prod = Atomics.load(this.producerPos, 0);
-    while (cons < prod) {
+    while (cons < prod && seen++ < limit) {
       const offset = Number(cons & this.mask);
       const header = Atomics.load(this.dataWords, offset / 4);
       if (header & BPF_RINGBUF_BUSY_BIT) break;

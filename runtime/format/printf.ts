@@ -3,18 +3,34 @@
 // Output is built as bytes: widths and precisions count bytes, and `%c` writes one raw byte.
 import type { PrintfArg } from './model.ts';
 import { parsePrintfFormat, type LengthModifier, type PrintfConversion, type PrintfFormat } from '../../grammar/printf-format.ts';
+import { decodeUtf8Lossless, escapeForTerminal, textToBytes } from './strings.ts';
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8');
 const parsedFormats = new Map<string, PrintfFormat>();
 
-/** printf's output as text (bytes that are not valid UTF-8 become U+FFFD; use formatPrintfBytes to keep them). */
-export function formatPrintf(format: string, args: PrintfArg[]): string {
-  return utf8Decoder.decode(formatPrintfBytes(format, args));
+export interface PrintfOptions {
+  /**
+   * Escape each `%s` argument for the terminal (strings.ts's escapeForTerminal: control characters and
+   * invalid UTF-8 become `\xNN`), after its precision cut it and before its width pads it. The format
+   * text itself is the script's own and is never escaped.
+   */
+  escapeStrings?: boolean;
+  /**
+   * Decode the output losslessly (strings.ts's decodeUtf8Lossless): bytes that are not UTF-8 stay as
+   * lone surrogates that textToBytes turns back into the same bytes, instead of becoming U+FFFD.
+   */
+  lossless?: boolean;
+}
+
+/** printf's output as text (bytes that are not valid UTF-8 become U+FFFD unless `lossless`; formatPrintfBytes keeps them). */
+export function formatPrintf(format: string, args: PrintfArg[], options: PrintfOptions = {}): string {
+  const bytes = formatPrintfBytes(format, args, options);
+  return options.lossless ? decodeUtf8Lossless(bytes) : utf8Decoder.decode(bytes);
 }
 
 /** printf's output as the exact bytes bpftrace writes. Throws if the format is invalid or the arguments do not fit it (the compiler checks both). */
-export function formatPrintfBytes(format: string, args: PrintfArg[]): Uint8Array {
+export function formatPrintfBytes(format: string, args: PrintfArg[], options: PrintfOptions = {}): Uint8Array {
   const parsed = parsedFormat(format);
   if (args.length !== parsed.conversions.length) {
     throw new Error(`printf format "${format}" takes ${parsed.conversions.length} arguments, got ${args.length}`);
@@ -22,7 +38,7 @@ export function formatPrintfBytes(format: string, args: PrintfArg[]): Uint8Array
   const out: Uint8Array[] = [];
   let next = 0;
   for (const piece of parsed.pieces) {
-    out.push(typeof piece === 'string' ? utf8Encoder.encode(piece) : formatConversion(piece, args[next++]));
+    out.push(typeof piece === 'string' ? utf8Encoder.encode(piece) : formatConversion(piece, args[next++], options.escapeStrings === true));
   }
   return concat(out);
 }
@@ -39,7 +55,7 @@ function parsedFormat(format: string): PrintfFormat {
 }
 
 /** One conversion's bytes. bpftrace copies each piece out of a C buffer, so it ends at the first NUL (`%c` of 0 prints nothing). */
-function formatConversion(conv: PrintfConversion, arg: PrintfArg): Uint8Array {
+function formatConversion(conv: PrintfConversion, arg: PrintfArg, escape: boolean): Uint8Array {
   let body: Uint8Array;
   switch (conv.argKind) {
     case 'int':
@@ -54,6 +70,8 @@ function formatConversion(conv: PrintfConversion, arg: PrintfArg): Uint8Array {
     case 'string': {
       const bytes = stringArg(arg);
       body = conv.precision === undefined ? bytes : bytes.subarray(0, conv.precision);
+      // As bpftrace, the piece ends at its first NUL; escaping would turn that NUL into `\x00`.
+      if (escape) body = utf8Encoder.encode(escapeForTerminal(cutAtNul(body)));
       break;
     }
   }
@@ -130,10 +148,16 @@ function intArg(conv: PrintfConversion, arg: PrintfArg): bigint {
   return arg;
 }
 
-// %s of an integer prints it in decimal, as newer bpftrace allows.
+// %s of an integer prints it in decimal, as newer bpftrace allows. A string decoded losslessly
+// (decode.ts) gives back the bytes it came from.
 function stringArg(arg: PrintfArg): Uint8Array {
   if (arg instanceof Uint8Array) return arg;
-  return utf8Encoder.encode(typeof arg === 'bigint' ? arg.toString() : arg);
+  return typeof arg === 'bigint' ? utf8Encoder.encode(arg.toString()) : textToBytes(arg);
+}
+
+function cutAtNul(bytes: Uint8Array): Uint8Array {
+  const nul = bytes.indexOf(0);
+  return nul < 0 ? bytes : bytes.subarray(0, nul);
 }
 
 function ascii(text: string): Uint8Array {
