@@ -139,12 +139,14 @@ async function runScript(artifact: NonNullable<ReturnType<typeof compile>['artif
     child?.kill();
     process.exit(128 + (osConstants.signals[signal] ?? 0));
   };
-  // An exception nobody caught (in a callback of ours, or an unhandled rejection): close, report, exit 1.
+  // An exception nobody caught (in a callback of ours, or an unhandled rejection): close everything,
+  // report, flush what the script printed (for 2 s at most), exit 1.
   const onUncaught = (err: unknown) => {
     session?.abort();
     child?.kill();
     process.stderr.write(`tsbt: internal error: ${err instanceof Error ? (process.env.TSBT_DEBUG ? err.stack : err.message) : String(err)}\n`);
-    process.exit(1);
+    setTimeout(() => process.exit(1), 2000).unref();
+    void out.end().finally(() => process.exit(1));
   };
   // Whatever ends the process (process.exit() from anywhere), nothing stays attached a moment longer.
   const onExit = () => session?.abort();

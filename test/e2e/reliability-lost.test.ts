@@ -119,4 +119,11 @@ k('exit() with output waiting: all of it is flushed before the process ends', as
   assert.ok(r.stdout.endsWith(`\n\n@${tag}: 1\n`));
 });
 
+k('a map that is full: the updates it refused are counted and reported at exit', async () => {
+  const r = await runTraced(['-e', 'config = { max_map_keys = 4 } BEGIN { $i = 0; while ($i < 10) { @full[$i] = $i; $i++; } exit(); }'], { tag: uniqueTag() });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout.split('\n').filter((l) => l.startsWith('@full[')).length, 4);
+  assert.match(r.stderr, /^tsbt: @full was full \(4 entries\): 6 updates dropped; raise its size with/m);
+});
+
 t.run();
