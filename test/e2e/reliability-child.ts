@@ -4,7 +4,7 @@
 //   child name HEX N       set its comm to the bytes HEX (prctl PR_SET_NAME), then getppid N times
 //   child open HEX         open() the path whose bytes are HEX (it need not exist)
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -59,6 +59,7 @@ let built: string | undefined;
 export function childBinary(): string {
   if (built) return built;
   const dir = mkdtempSync(join(tmpdir(), 'tsbt-reliability-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'child.c'), SOURCE);
   execFileSync('cc', ['-O2', '-o', join(dir, 'child'), join(dir, 'child.c')], { stdio: 'inherit' });
   built = join(dir, 'child');
