@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { binarySymbols, resolveBinary, usdtProbes } from './host-binaries.ts';
 import { onlineCpus } from '../runtime/kernel/cpus.ts';
 import { Btf } from '../runtime/kernel/btf/index.ts';
+import { kernelSymbols } from '../runtime/kernel/symbols/index.ts';
 import { systemTracefs } from '../runtime/kernel/tracefs.ts';
 import { realSys } from '../runtime/sys/index.ts';
 
@@ -46,11 +47,8 @@ export function hostKernelInfo(): KernelInfo {
       return cache.get(key);
     },
     onlineCpuCount: () => onlineCpus().length,
-    kernelSymbol(name) {
-      // kaddr() is rare: a scan of /proc/kallsyms when it is used is cheaper than an index at start.
-      const m = new RegExp(`^([0-9a-f]+) \\w ${name.replace(/[^\w.]/g, '')}(\\s|$)`, 'm').exec(readFileSync('/proc/kallsyms', 'utf8'));
-      return m ? BigInt(`0x${m[1]}`) : undefined;
-    },
+    // kaddr(): /proc/kallsyms, parsed on first use only.
+    kernelSymbol: (name) => kernelSymbols().address(name),
     kernelTypes() {
       try {
         return Btf.vmlinux();

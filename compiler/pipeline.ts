@@ -124,7 +124,7 @@ export function compile(input: CompileInput): CompileResult {
     ...(resources.eventRing ? { eventRing: resources.eventRing } : {}),
     ...(resources.lostCounter ? { lostCounter: resources.lostCounter } : {}),
     ...(resources.internalMaps.some((m) => m.name === resources.state.map)
-      ? { state: { map: resources.state.map, exitingOffset: resources.state.exitingOffset, drops: resources.state.drops } }
+      ? { state: { map: resources.state.map, exitingOffset: resources.state.exitingOffset, startOffset: resources.state.startOffset, drops: resources.state.drops } }
       : {}),
   };
   return { diagnostics: cx.diagnostics, ast, artifact, programs };

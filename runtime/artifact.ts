@@ -22,7 +22,7 @@ export interface Artifact {
    * it do nothing, so END and the printed maps agree), and per user map the number of updates the
    * kernel refused because the map was full.
    */
-  state?: { map: string; exitingOffset: number; drops: { map: string; offset: number }[] };
+  state?: { map: string; exitingOffset: number; drops: { map: string; offset: number }[]; startOffset?: number };
   /** Print every user map when the script ends (false with `config = { print_maps_on_exit = 0 }`). */
   printMapsOnExit: boolean;
 }

@@ -5,6 +5,8 @@
 // throwing, an output that cannot be written) aborts the session (everything closed, wait() rejects);
 // abort() closes everything at once, synchronously, without END (a second Ctrl-C, a dying process).
 
+import { useSymbolizer } from './format/decode.ts';
+import { createSymbolizer } from './events/symbolizer.ts';
 import type { Artifact, MapSpec, ProgramSpec } from './artifact.ts';
 import { EventDispatcher, type PrintfRecord } from './events/dispatch.ts';
 import { attach, type Attachment } from './attach/index.ts';
@@ -177,6 +179,9 @@ export class Session {
   private setUp(): void {
     const { sys } = this.options;
     for (const spec of this.artifact.maps) this.maps.set(spec.name, createMap(sys, spec));
+    this.writeStartTime();
+    const stacks = this.artifact.maps.find((m) => m.type === 'stack_trace');
+    useSymbolizer(createSymbolizer(stacks ? this.maps.get(stacks.name) : undefined));
     const fds = new Map([...this.maps].map(([name, m]) => [name, m.fd]));
     for (const spec of this.artifact.programs) {
       const prog = loadProgram(sys, spec, fds, { logLevel: this.options.logLevel ?? 0 });
@@ -229,6 +234,17 @@ export class Session {
   private drain(limit = Infinity): number {
     if (!this.ring) return 0;
     return this.ring.drain((record) => this.dispatch(record), limit);
+  }
+
+  /** `elapsed` counts from now: the monotonic clock (the one bpf_ktime_get_ns reads) goes into the state map. */
+  private writeStartTime(): void {
+    const state = this.artifact.state;
+    if (state?.startOffset === undefined) return;
+    const map = this.maps.get(state.map)!;
+    const key = new Uint8Array(4);
+    const value = map.lookup(key) ?? new Uint8Array(map.valueBufferSize);
+    new DataView(value.buffer, value.byteOffset).setBigUint64(state.startOffset, process.hrtime.bigint(), true);
+    map.update(key, value);
   }
 
   private dispatcher(): EventDispatcher {

@@ -171,6 +171,11 @@ class UnitLowerer implements Lowerer {
     this.b.jmp(this.endLabel);
   }
 
+  stateValue(field: 'start'): VReg {
+    void field;
+    return this.stateAddress(this.res.state.startOffset);
+  }
+
   setExiting(): void {
     this.b.store(8, this.stateAddress(this.res.state.exitingOffset), 0, imm(1));
   }

@@ -35,7 +35,7 @@ export interface Resources {
   internalMaps: MapSpec[];
   eventRing?: string;
   lostCounter?: string;
-  state: { map: string; exitingOffset: number; drops: { map: string; offset: number }[]; usesExit: boolean };
+  state: { map: string; exitingOffset: number; startOffset: number; drops: { map: string; offset: number }[]; usesExit: boolean };
 }
 
 export const RING_MAP = 'tsbt_events';
@@ -87,16 +87,18 @@ export function analyseResources(typed: Typed, cx: CompileContext, declared: Map
   }
 
   // Global state: the exit flag, then one drop counter per user map.
-  const drops = [...maps.values()].map((m, i) => ({ map: m.spec.name, offset: 8 + 8 * i }));
+  // Layout: u64 exiting; u64 start time (for `elapsed`, written by user space); u64 drops per map.
+  const drops = [...maps.values()].map((m, i) => ({ map: m.spec.name, offset: 16 + 8 * i }));
   const usesExit = eventSpecs.some((e) => e.kind === 'exit');
-  const state = { map: STATE_MAP, exitingOffset: 0, drops, usesExit };
+  const usesElapsed = typed.units.some((ut) => [...ut.types.keys()].some((e) => e.kind === 'Ident' && e.name === 'elapsed'));
+  const state = { map: STATE_MAP, exitingOffset: 0, startOffset: 8, drops, usesExit };
   const internalMaps: MapSpec[] = [];
   const usesStacks = typed.units.some((ut) => [...ut.types.values()].some((t) => t.kind === 'stack'));
   if (usesStacks) {
     internalMaps.push({ name: STACK_MAP, type: 'stack_trace', keySize: 4, valueSize: 8 * STACK_FRAMES, maxEntries: cx.options.mapMaxEntries });
   }
-  if (usesExit || drops.length > 0) {
-    internalMaps.push({ name: STATE_MAP, type: 'array', keySize: 4, valueSize: 8 + 8 * drops.length, maxEntries: 1 });
+  if (usesExit || usesElapsed || drops.length > 0) {
+    internalMaps.push({ name: STATE_MAP, type: 'array', keySize: 4, valueSize: 16 + 8 * drops.length, maxEntries: 1 });
   }
   const needsEvents = eventSpecs.length > 0;
   if (needsEvents) {

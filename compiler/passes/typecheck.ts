@@ -60,7 +60,7 @@ export interface Typed {
 export function typecheck(units: ProbeUnit[], cx: CompileContext): Typed {
   const maps = new Map<string, MapInfo>();
   // First walk: learn map types; its diagnostics are dropped (the second walk reports them in order).
-  for (const unit of units) new UnitChecker(unit, cx, maps, []).check();
+  for (const unit of units) new UnitChecker(unit, cx, maps, [], true).check();
   const result: UnitTypes[] = [];
   for (const unit of units) {
     const checker = new UnitChecker(unit, cx, maps, cx.diagnostics);
@@ -88,6 +88,8 @@ class UnitChecker implements Checker {
     readonly cx: CompileContext,
     private readonly maps: Map<string, MapInfo>,
     private readonly diagnostics: Diagnostic[],
+    /** The first walk: only learning map types, so a map read before its assignment (`@n = @n + 1`) reads as an integer. */
+    private readonly learning = false,
   ) {
     this.probe = unit.probe;
   }
@@ -641,6 +643,7 @@ class UnitChecker implements Checker {
     const info = this.maps.get(e.name);
     const keys = e.keys.map((k) => this.keyPart(k));
     if (!info) {
+      if (this.learning) return s64;
       this.error(`\`${e.name}\` is read but never assigned`, e.span, didYouMean(e.name, this.maps.keys()));
       return ERROR;
     }

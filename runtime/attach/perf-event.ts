@@ -28,6 +28,9 @@ export function attachPerfEvent(
     config: target.config,
     samplePeriod: target.period,
     frequency: target.frequency,
+    // PERF_SAMPLE_CALLCHAIN: the kernel records each sample's call chain, which is what
+    // bpf_get_stackid reads in a perf-event program (kstack/ustack in profile probes).
+    sampleType: 1 << 5,
   };
   return PerfEventAttachment.open(sys, probe, progFd, cpus.map((cpu) => ({ attr, pid: -1, cpu })));
 }

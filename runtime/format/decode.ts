@@ -10,7 +10,9 @@ import { decodeUtf8Lossless } from './strings.ts';
 export function readCStringBytes(view: DataView, offset: number, size: number): Uint8Array {
   const bytes = new Uint8Array(view.buffer, view.byteOffset + offset, size);
   const nul = bytes.indexOf(0);
-  return nul < 0 ? bytes : bytes.subarray(0, nul);
+  // A copy: the view may be the ring buffer's mmapped memory, which the kernel reuses (and which is
+  // unmapped when the session ends) — a caller keeping the bytes must not see them change or vanish.
+  return (nul < 0 ? bytes : bytes.subarray(0, nul)).slice();
 }
 
 /**
@@ -35,7 +37,8 @@ export function readInt(view: DataView, offset: number, size: 1 | 2 | 4 | 8, sig
  * map's frames). The session provides one; without it they print as numbers.
  */
 export interface Symbolizer {
-  stack(field: FieldLayout & { kind: 'stack' }, id: bigint, pid: bigint): string;
+  /** `context`: inside a map key (`@[...]`, indented less) or anywhere else. */
+  stack(field: FieldLayout & { kind: 'stack' }, id: bigint, pid: bigint, context: 'key' | 'value'): string;
   symbol(field: FieldLayout & { kind: 'symbol' }, address: bigint, pid: bigint): string;
 }
 
@@ -47,7 +50,7 @@ export function useSymbolizer(s: Symbolizer | undefined): void {
 }
 
 /** One field of a C struct that starts at `base` in `view`. */
-export function decodeField(view: DataView, base: number, field: FieldLayout): Primitive {
+export function decodeField(view: DataView, base: number, field: FieldLayout, context: 'key' | 'value' = 'value'): Primitive {
   switch (field.kind) {
     case 'int': return readInt(view, base + field.offset, field.size, field.signed);
     case 'inet': return decodeInet(view, base + field.offset);
@@ -55,7 +58,7 @@ export function decodeField(view: DataView, base: number, field: FieldLayout): P
       const value = view.getBigUint64(base + field.offset, true);
       const pid = view.getBigUint64(base + field.offset + 8, true);
       if (!symbolizer) return field.kind === 'stack' ? BigInt.asIntN(64, value) : `0x${value.toString(16)}`;
-      return field.kind === 'stack' ? symbolizer.stack(field, BigInt.asIntN(64, value), pid) : symbolizer.symbol(field, value, pid);
+      return field.kind === 'stack' ? symbolizer.stack(field, BigInt.asIntN(64, value), pid, context) : symbolizer.symbol(field, value, pid);
     }
     case 'string': return bytesToText(readCStringBytes(view, base + field.offset, field.size));
   }
@@ -65,7 +68,7 @@ export function decodeField(view: DataView, base: number, field: FieldLayout): P
 export function decodeKey(layout: KeyLayout | undefined, key: Uint8Array): Primitive[] {
   if (!layout) return [];
   const view = viewOf(key);
-  return layout.fields.map((f) => decodeField(view, 0, f));
+  return layout.fields.map((f) => decodeField(view, 0, f, 'key'));
 }
 
 /**

@@ -85,7 +85,18 @@ export function escapeForTerminal(s: string | Uint8Array): string {
 
 /** A string as the text renderer prints it: escaped unless `raw`. */
 export function displayString(s: string, options?: EscapeOptions): string {
-  return options?.raw ? s : escapeForTerminal(s);
+  return options?.raw || rendered.has(s) ? s : escapeForTerminal(s);
+}
+
+/**
+ * Text tsbt made itself (a symbolized stack: its newlines are layout, its names already escaped), which
+ * must not be escaped again. Bounded by the number of distinct stacks a session prints.
+ */
+const rendered = new Set<string>();
+
+export function markRendered(text: string): string {
+  rendered.add(text);
+  return text;
 }
 
 /** The text with every escaped byte (and any other lone surrogate) replaced by U+FFFD. */

@@ -82,3 +82,12 @@ export const cpid: BuiltinVariable = {
     : { error: '`cpid` is the pid of the command started with -c, and no -c was given', hint: "tsbt -c 'command args' -e '...'" },
   lower: (l) => imm(l.childPid()),
 };
+
+export const elapsed: BuiltinVariable = {
+  name: 'elapsed', summary: 'nanoseconds since tsbt started tracing', type: () => u64,
+  lower(l) {
+    const now = callHelper(l, Helper.ktime_get_ns);
+    l.b.alu('sub', now, reg(l.b.load(8, l.stateValue('start'), 0)));
+    return reg(now);
+  },
+};

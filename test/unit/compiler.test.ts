@@ -64,7 +64,7 @@ t('a keyed count: comm straight into the key slot (zeroed first), lookup, insert
     'call get_current_comm#16', 'r1 = map[tsbt_at] ll', 'r2 = r10', 'r2 += -0x10', 'call map_lookup_elem#1',
     'r6 = r0', 'if r6 != 0x0 goto +22', '*(u64 *)(r10 -24) = 0x0', 'r1 = map[tsbt_at] ll', 'r2 = r10',
     'r2 += -0x10', 'r3 = r10', 'r3 += -0x18', 'r4 = 0x1', 'call map_update_elem#2',
-    'if r0 == 0x0 goto +5', 'if r0 == -0x11 goto +4', 'r1 = &map[tsbt_state][8] ll', 'r2 = 0x1', 'lock *(u64 *)(r1 +0) += r2',
+    'if r0 == 0x0 goto +5', 'if r0 == -0x11 goto +4', 'r1 = &map[tsbt_state][16] ll', 'r2 = 0x1', 'lock *(u64 *)(r1 +0) += r2',
     'r1 = map[tsbt_at] ll', 'r2 = r10', 'r2 += -0x10', 'call map_lookup_elem#1', 'r6 = r0',
     'if r6 == 0x0 goto +3', 'r1 = *(u64 *)(r6 +0)', 'r1 += 0x1', '*(u64 *)(r6 +0) = r1', 'r0 = 0x0',
     'exit',
