@@ -124,7 +124,7 @@ export interface BuiltinVariable {
   name: string;
   summary: string;
   /** The type here, or a message saying why this name means nothing in this probe (or with these options). */
-  type(probe: ConcreteProbe, options: CompileOptions): Type | { error: string; hint?: string };
+  type(probe: ConcreteProbe, options: CompileOptions, kernel: KernelInfo): Type | { error: string; hint?: string };
   /** Integers: produce the value. */
   lower?(l: Lowerer, span: Span): Operand;
   /** Strings (and records): write straight into memory, e.g. `comm` into a map key's slot. */

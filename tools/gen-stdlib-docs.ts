@@ -6,6 +6,7 @@
 //   node --import tsx tools/gen-stdlib-docs.ts          # rewrite docs/stdlib.md
 //   node --import tsx tools/gen-stdlib-docs.ts --check  # exit 1 if docs/stdlib.md is out of date
 
+import { noKernelInfo } from '../compiler/kernel-info.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defaultCompileOptions } from '../compiler/pipeline.ts';
@@ -47,7 +48,8 @@ function variableType(v: BuiltinVariable, registry: Registry): string {
     },
   ] as ConcreteProbe[];
   const names = probes.map((probe) => {
-    const t = v.type(probe, { ...defaultCompileOptions, childPid: 1 });
+    // No kernel: the documented type is the one a kernel without BTF gives (curtask: an address).
+    const t = v.type(probe, { ...defaultCompileOptions, childPid: 1 }, noKernelInfo);
     return 'error' in t ? undefined : typeName(t);
   });
   if (names[0] === undefined || names.some((n) => n !== names[0])) return 'depends on the probe';

@@ -487,7 +487,7 @@ class UnitChecker implements Checker {
           this.error(`unknown identifier \`${e.name}\``, e.span, didYouMean(e.name, this.cx.registry.variables.keys()));
           return ERROR;
         }
-        const t = v.type(this.probe, this.cx.options);
+        const t = v.type(this.probe, this.cx.options, this.cx.kernel);
         if ('error' in t) {
           this.error(t.error, e.span, t.hint);
           return ERROR;

@@ -5,6 +5,7 @@ import { imm, reg } from '../../compiler/ir/builder.ts';
 import type { BuiltinVariable, Lowerer } from '../../compiler/registry.ts';
 import { str, u32, u64 } from '../../compiler/types/types.ts';
 import { writeBytes, zeroMemory } from '../../compiler/passes/memory.ts';
+import { fromKernel } from '../../compiler/types/from-kernel.ts';
 
 function callHelper(l: Lowerer, helper: number) {
   return l.b.call(helper, [])!;
@@ -63,7 +64,13 @@ export const cgroup: BuiltinVariable = {
   lower: (l) => reg(callHelper(l, Helper.get_current_cgroup_id)),
 };
 export const curtask: BuiltinVariable = {
-  name: 'curtask', summary: 'address of the current task_struct', type: () => u64,
+  name: 'curtask', summary: 'the current task: a `struct task_struct *` where the kernel has BTF (`curtask->pid`)',
+  type(_probe, _options, kernel) {
+    const kt = kernel.kernelTypes();
+    const id = 'unavailable' in kt ? undefined : kt.findType('struct', 'task_struct');
+    if ('unavailable' in kt || id === undefined) return u64;
+    return { kind: 'int', size: 8, signed: false, pointee: fromKernel(kt, id, false), user: false };
+  },
   lower: (l) => reg(callHelper(l, Helper.get_current_task)),
 };
 export const ncpus: BuiltinVariable = {
