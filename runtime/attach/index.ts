@@ -21,6 +21,8 @@ export interface AttachEnv {
   tracepointId(category: string, event: string): number;
   onlineCpus(): number[];
   uprobePmu(): UprobePmu;
+  /** Where tracefs is (mounting it if needed), for kprobe_events. */
+  tracefsRoot(): string;
   /** Undefined when the kernel has no kprobe PMU. */
   kprobePmu(): UprobePmu | undefined;
 }
@@ -31,6 +33,7 @@ export function systemAttachEnv(sys: Sys): AttachEnv {
     onlineCpus,
     uprobePmu: () => ({ type: pmuType('uprobe'), retprobeBit: pmuFormat('uprobe', 'retprobe').firstBit }),
     kprobePmu: systemKprobePmu,
+    tracefsRoot: () => systemTracefs((s, t, f) => sys.mount(s, t, f)).root,
   };
 }
 
@@ -61,7 +64,7 @@ export function attach(
     case 'uprobe':
       return attachUprobe(sys, probe, program.fd, spec, env.uprobePmu());
     case 'kprobe':
-      return attachKprobe(sys, probe, program.fd, spec, env.kprobePmu());
+      return attachKprobe(sys, probe, program.fd, spec, env.kprobePmu(), () => env.tracefsRoot());
     default: {
       const never: never = spec;
       throw new Error(`unknown attach kind ${(never as AttachSpec).kind}`);

@@ -1,6 +1,7 @@
 // kprobe:<func>[+off] / kretprobe:<func> through the kprobe PMU: config1 = pointer to the function
 // name, config2 = offset, the `retprobe` format bit in config. Kernels built without kprobes have no
 // such PMU (and no tracefs kprobe_events); that is reported as the probe being unavailable, in words.
+import { attachKprobeThroughTracefs } from './kprobe-events.ts';
 import { existsSync } from 'node:fs';
 import { pmuFormat, pmuType } from '../kernel/pmu.ts';
 import { Errno } from '../sys/constants.ts';
@@ -49,10 +50,20 @@ export function systemKprobePmu(): ProbePmu | undefined {
   return { type: pmuType('kprobe'), retprobeBit: pmuFormat('kprobe', 'retprobe').firstBit };
 }
 
-export function attachKprobe(sys: Sys, probe: string, progFd: number, target: KprobeTarget, pmu: ProbePmu | undefined): Attachment {
-  if (!pmu) {
-    // TODO(issue 3): fall back to tracefs kprobe_events where the PMU is missing but kprobes exist.
-    throw new ProbeUnavailableError(`${probe}: ${kprobeUnavailableReason(undefined, undefined, target) ?? 'this kernel has no kprobe PMU'}`);
+export function attachKprobe(
+  sys: Sys, probe: string, progFd: number, target: KprobeTarget, pmu: ProbePmu | undefined, tracefs: () => string,
+): Attachment {
+  // TSBT_KPROBE_TRACEFS=1 takes the fallback path even where the PMU exists (to test it).
+  if (!pmu || process.env.TSBT_KPROBE_TRACEFS === '1') {
+    const root = tracefsOrUndefined(tracefs);
+    if (root && existsSync(`${root}/kprobe_events`)) {
+      try {
+        return attachKprobeThroughTracefs(sys, probe, progFd, target, root);
+      } catch (err) {
+        throw kprobeOpenError(err, probe, target) ?? err;
+      }
+    }
+    throw new ProbeUnavailableError(`${probe}: ${kprobeUnavailableReason(undefined, root, target) ?? 'this kernel has no kprobe PMU'}`);
   }
   const { type, retprobeBit } = pmu;
   const attr = {
@@ -67,6 +78,14 @@ export function attachKprobe(sys: Sys, probe: string, progFd: number, target: Kp
     return PerfEventAttachment.open(sys, probe, progFd, [{ attr, pid: -1, cpu: 0 }]);
   } catch (err) {
     throw kprobeOpenError(err, probe, target) ?? err;
+  }
+}
+
+function tracefsOrUndefined(tracefs: () => string): string | undefined {
+  try {
+    return tracefs();
+  } catch {
+    return undefined;
   }
 }
 

@@ -16,6 +16,7 @@ const env: AttachEnv = {
   },
   onlineCpus: () => [0, 1, 2, 3],
   kprobePmu: () => ({ type: 6, retprobeBit: 0 }),
+  tracefsRoot: () => '/nonexistent-tracefs',
   uprobePmu: () => ({ type: 8, retprobeBit: 0 }),
 };
 

@@ -1,6 +1,7 @@
 // kprobe:<function> end to end on a kernel that has kprobes: attaching through the kprobe PMU, real
 // events, arguments read from pt_regs, several probes in one script, and a clear error for a function
 // that does not exist. Load is generated only after tsbt prints `Attached N probes`.
+import { readFileSync } from 'node:fs';
 import { check, entry, exec, expectClean, mapLines, named, runTsbt, test } from '../guest/harness.ts';
 
 test('do_sys_openat2 counts a child opening files under its own comm', async () => {
@@ -79,4 +80,20 @@ test('a wildcard expands over available_filter_functions, one probe each (probe 
   }));
   check(/Attached [2-9]\d* probes|Attached \d{2,} probes/.test(r.stderr), `expected several probes:\n${r.stderr}`);
   check(entry(r.stdout, '@', 'kprobe:vfs_read') >= 5, `expected @[kprobe:vfs_read] >= 5:\n${r.stdout}`);
+});
+
+test('the tracefs kprobe_events fallback (forced with TSBT_KPROBE_TRACEFS=1) counts and cleans up', async () => {
+  const dd = named('/usr/bin/dd', 'tsbtdd');
+  process.env.TSBT_KPROBE_TRACEFS = '1';
+  let r;
+  try {
+    r = expectClean(await runTsbt(['-e', 'kprobe:vfs_read /arg2 == 4321/ { @ = count(); } kretprobe:vfs_read /retval == 4321/ { @r = count(); }'], {
+      onAttached: () => void exec(dd, ['if=/dev/zero', 'of=/dev/null', 'bs=4321', 'count=9', 'status=none']),
+    }));
+  } finally {
+    delete process.env.TSBT_KPROBE_TRACEFS;
+  }
+  check(entry(r.stdout, '@') >= 9 && entry(r.stdout, '@r') >= 9, `expected at least 9 entries and returns:\n${r.stdout}`);
+  const left = readFileSync('/sys/kernel/tracing/kprobe_events', 'utf8');
+  check(!left.includes('tsbt_'), `kprobe_events still has tsbt definitions:\n${left}`);
 });
