@@ -12,6 +12,8 @@
 // - process.exit() from anywhere: the 'exit' hook closes everything, synchronously;
 // - kill -9: the kernel closes the process's fds, which frees everything (tsbt pins nothing).
 
+import { formatProgram } from '../runtime/verify.ts';
+import type { Artifact } from '../runtime/artifact.ts';
 import { openSync, readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import kleur from 'kleur';
@@ -24,6 +26,12 @@ import { emit } from './emit.ts';
 import { explainRuntimeError } from './explain.ts';
 import { listProbes } from './list.ts';
 import { Output } from './output.ts';
+
+/** -v: the maps a script created, with their kernel types and sizes. */
+function describeMaps(artifact: Artifact): string {
+  return artifact.maps.map((m) => `map ${m.name}${m.scriptName ? ` (${m.scriptName})` : ''}: ${m.type}, ` +
+    `key ${m.keySize} bytes, value ${m.valueSize} bytes, at most ${m.maxEntries} entries\n`).join('');
+}
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
@@ -79,10 +87,8 @@ async function main(): Promise<number> {
       return 0;
     }
     if (args.dryRun) {
-      for (const p of verify(result.artifact)) {
-        stderr(`${p.probe}: verified (${p.name}: ${p.instructions} instructions, ${p.xlatedInstructions} after the kernel's rewrites, ` +
-          `${p.verifiedInstructions} processed by the verifier, ${p.jitedBytes} bytes JITed, ${p.stackBytes} bytes of stack)\n`);
-      }
+      for (const p of verify(result.artifact)) stderr(`${formatProgram(p, 'verified')}\n`);
+      if (args.v) stderr(describeMaps(result.artifact));
       return 0;
     }
     try {
@@ -159,6 +165,10 @@ async function runScript(artifact: NonNullable<ReturnType<typeof compile>['artif
       onOutput: (text) => out.write(text),
       onAttached: (n) => { if (!args.q) process.stderr.write(`Attached ${n} probe${n === 1 ? '' : 's'}\n`); },
     });
+    if (args.v) {
+      for (const p of session.programInfo()) process.stderr.write(`${formatProgram(p)}\n`);
+      process.stderr.write(describeMaps(artifact));
+    }
     if (child) {
       void child.exited.then(() => session!.stop().catch(() => {}));
       child.release();

@@ -5,6 +5,7 @@
 // throwing, an output that cannot be written) aborts the session (everything closed, wait() rejects);
 // abort() closes everything at once, synchronously, without END (a second Ctrl-C, a dying process).
 
+import { describeProgram, type VerifiedProgram } from './verify.ts';
 import { useSymbolizer } from './format/decode.ts';
 import { createSymbolizer } from './events/symbolizer.ts';
 import type { Artifact, MapSpec, ProgramSpec } from './artifact.ts';
@@ -162,6 +163,11 @@ export class Session {
   /** Whether the session is still tracing (not stopping, not closed). */
   get running(): boolean {
     return !this.stopping && !this.closed;
+  }
+
+  /** What the kernel made of each loaded program (-v). */
+  programInfo(): VerifiedProgram[] {
+    return this.programs.map(({ spec, prog }) => describeProgram(this.options.sys, spec, prog.fd));
   }
 
   /** Read every user map now (while running, or for a test). */

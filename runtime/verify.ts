@@ -1,7 +1,7 @@
 // --dry-run: create the maps and load every program through the kernel's verifier, then close it all,
 // attaching nothing. What the kernel said about each program is returned (for -v and for learners).
 
-import type { Artifact } from './artifact.ts';
+import type { Artifact, ProgramSpec } from './artifact.ts';
 import { type BpfMap, createMap } from './maps.ts';
 import { type LoadedProgram, loadProgram } from './programs.ts';
 import type { Sys } from './sys/sys.ts';
@@ -19,6 +19,26 @@ export interface VerifiedProgram {
   stackBytes: number;
 }
 
+/** What the kernel made of a loaded program (for --dry-run and -v). */
+export function describeProgram(sys: Sys, spec: ProgramSpec, fd: number): VerifiedProgram {
+  const info = sys.progGetInfo(fd);
+  return {
+    name: spec.name,
+    probe: spec.probe,
+    instructions: Buffer.from(spec.bytecode, 'base64').length / 8,
+    xlatedInstructions: info.xlatedProgLen / 8,
+    verifiedInstructions: info.verifiedInsns,
+    jitedBytes: info.jitedProgLen,
+    stackBytes: spec.stackSize,
+  };
+}
+
+/** One line per program: its sizes as compiled and as the kernel has it. */
+export function formatProgram(p: VerifiedProgram, verb = 'loaded'): string {
+  return `${p.probe}: ${verb} (${p.name}), ${p.instructions} instructions (${p.xlatedInstructions} after the kernel's rewrites, ` +
+    `${p.verifiedInstructions} processed by the verifier), ${p.jitedBytes} bytes JITed, ${p.stackBytes} bytes of stack`;
+}
+
 export function verifyArtifact(sys: Sys, artifact: Artifact, logLevel = 0): VerifiedProgram[] {
   const maps: BpfMap[] = [];
   const programs: LoadedProgram[] = [];
@@ -29,16 +49,7 @@ export function verifyArtifact(sys: Sys, artifact: Artifact, logLevel = 0): Veri
     for (const spec of artifact.programs) {
       const prog = loadProgram(sys, spec, fds, { logLevel });
       programs.push(prog);
-      const info = sys.progGetInfo(prog.fd);
-      out.push({
-        name: spec.name,
-        probe: spec.probe,
-        instructions: Buffer.from(spec.bytecode, 'base64').length / 8,
-        xlatedInstructions: info.xlatedProgLen / 8,
-        verifiedInstructions: info.verifiedInsns,
-        jitedBytes: info.jitedProgLen,
-        stackBytes: spec.stackSize,
-      });
+      out.push(describeProgram(sys, spec, prog.fd));
     }
     return out;
   } finally {
