@@ -903,6 +903,17 @@ class UnitLowerer implements Lowerer {
           return;
         }
         const field = this.argsField(e);
+        if (field?.dataLoc) {
+          // `__data_loc char[]`: the field says where in the record the text is (low 16 bits).
+          const loc = this.b.load(4, this.ctx(), field.offset);
+          this.b.alu('and', loc, imm(0xffff));
+          const src = this.b.reg();
+          this.b.mov(src, reg(this.ctx()));
+          this.b.alu('add', src, reg(loc));
+          zeroMemory(this.b, base, off, size);
+          this.b.call(Helper.probe_read_kernel_str, [reg(this.pointer(base, off)), imm(Math.min(size, field.size)), reg(src)], false);
+          return;
+        }
         if (field) {
           // A char[N] in the tracepoint record: copy it out of the context.
           const n = Math.min(size, field.size);
@@ -928,11 +939,11 @@ class UnitLowerer implements Lowerer {
     }
   }
 
-  private argsField(e: Expr): { offset: number; size: number; type: Type; wholeSlot: boolean } | undefined {
+  private argsField(e: Expr): { offset: number; size: number; type: Type; wholeSlot: boolean; dataLoc: boolean } | undefined {
     if (e.kind !== 'Field' || e.object.kind !== 'Ident' || e.object.name !== 'args') return undefined;
     const f = this.probe.args?.fields.find((x) => x.name === e.field);
     if (!f) return undefined;
-    return { offset: f.offset, size: f.type.kind === 'int' ? f.type.size : storageSize(f.type), type: f.type, wholeSlot: f.wholeSlot === true };
+    return { offset: f.offset, size: f.type.kind === 'int' ? f.type.size : storageSize(f.type), type: f.type, wholeSlot: f.wholeSlot === true, dataLoc: f.dataLoc === true };
   }
 }
 

@@ -43,6 +43,8 @@ export interface RecordField {
   type: Type;
   /** The field fills an 8-byte slot whatever its type (fentry arguments): load 8 bytes, then narrow. */
   wholeSlot?: boolean;
+  /** A tracepoint `__data_loc` string: the field holds (length << 16 | offset of the text in the record). */
+  dataLoc?: boolean;
 }
 
 export const u64: Type = { kind: 'int', size: 8, signed: false };

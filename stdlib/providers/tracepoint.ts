@@ -48,15 +48,18 @@ function recordFields(fields: TracepointField[]): RecordField[] {
   for (const f of fields) {
     if (f.name.startsWith('common_')) continue;
     const type = fieldType(f);
-    if (type) out.push({ name: f.name, offset: f.offset, type });
+    if (type) out.push({ name: f.name, offset: f.offset, type, ...(f.typeText.startsWith('__data_loc') ? { dataLoc: true } : {}) });
   }
   return out;
 }
 
 const SIGNED_C_TYPE = /^(const )?(int|long|short|long long|signed( \w+)?|s8|s16|s32|s64|__s8|__s16|__s32|__s64|pid_t|ssize_t|off_t|loff_t|time64_t|ktime_t|clockid_t|key_serial_t|int(8|16|32|64)_t)$/;
 
+/** How much of a `__data_loc char[]` string (a file name, a command) is read. */
+const DATA_LOC_STRING_SIZE = 128;
+
 function fieldType(f: TracepointField): Type | undefined {
-  if (f.typeText.startsWith('__data_loc')) return undefined;
+  if (f.typeText.startsWith('__data_loc')) return /char/.test(f.typeText) ? { kind: 'string', size: DATA_LOC_STRING_SIZE } : undefined;
   if (/^(const )?(unsigned )?char\b.*\[\d+\]$/.test(f.typeText) || /\bchar\[\d+\]$/.test(f.typeText)) {
     return { kind: 'string', size: f.size };
   }

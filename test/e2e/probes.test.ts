@@ -2,6 +2,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { kernelTestsEnabled, runTsbt } from './harness.ts';
 
 const t = suite('raw tracepoints and software events');
@@ -32,6 +35,21 @@ k('software:context-switches:1 counts a process that sleeps', async () => {
   assert.is(r.code, 0, r.stderr);
   const m = /^@cs: (\d+)$/m.exec(r.stdout);
   assert.ok(m && Number(m[1]) >= 3, r.stdout);
+});
+
+k('a tracepoint __data_loc string (sched_process_exec filename) reads as a string', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsbt-exec-'));
+  const bin = join(dir, 'tsbtexec');
+  copyFileSync('/bin/true', bin);
+  try {
+    const r = await runTsbt(['-e', 'tracepoint:sched:sched_process_exec /strcontains(args->filename, "tsbtexec")/ { printf("%s\\n", args->filename); exit(); }'], {
+      onAttached: () => void execFileSync(bin),
+    });
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout, `${bin}\n\n\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 t.run();
