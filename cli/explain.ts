@@ -89,8 +89,12 @@ export function explainRuntimeError(err: unknown, cx: ExplainContext | boolean):
   if (err instanceof SysError) {
     if (err.code === 'EPERM' || err.code === 'EACCES') {
       if (isRoot()) {
+        // Kernels before 5.11 charge BPF maps to RLIMIT_MEMLOCK and answer EPERM when it is exceeded.
+        const memlock = err.syscall.includes('MAP_CREATE')
+          ? ' On kernels before 5.11 the cause is usually the locked-memory limit: raise it with `ulimit -l unlimited`.'
+          : '';
         return `the kernel refused ${err.syscall} (${err.code}) even though tsbt runs as root: a security policy ` +
-          `(kernel lockdown, an LSM, or the host's restrictions on this program type) forbids it. Details: ${err.message}.`;
+          `(kernel lockdown, an LSM, or the host's restrictions on this program type) forbids it.${memlock} Details: ${err.message}.`;
       }
       return privilege(err.syscall, err.code);
     }
