@@ -2,8 +2,9 @@
 // needed on a per-CPU value); user space adds the CPUs' values up when it prints.
 
 import { reg } from '../../compiler/ir/builder.ts';
-import type { BuiltinFunction } from '../../compiler/registry.ts';
-import { typeName } from '../../compiler/types/types.ts';
+import type { Call } from '../../grammar/ast.ts';
+import type { BuiltinFunction, Checker } from '../../compiler/registry.ts';
+import { type Type, typeName } from '../../compiler/types/types.ts';
 
 export const count: BuiltinFunction = {
   name: 'count', signature: 'count()', summary: 'counts how many times it runs', role: 'aggregation', aggregation: 'count',
@@ -38,16 +39,19 @@ export const sum: BuiltinFunction = {
   },
 };
 
+/** min/max/avg/stats(n): one integer; the aggregation keeps its signedness. */
+function oneInteger(name: 'min' | 'max' | 'avg' | 'stats', call: Call, c: Checker): Type {
+  const [arg] = call.args;
+  if (call.args.length !== 1 || !arg || c.typeOf(arg).kind !== 'int') c.error(`\`${name}()\` takes one integer argument`, call.span);
+  const t = arg ? c.typeOf(arg) : undefined;
+  return { kind: 'aggregation', agg: name, signed: t?.kind === 'int' ? t.signed : true };
+}
+
 function extreme(name: 'min' | 'max'): BuiltinFunction {
   return {
     name, signature: `${name}(int n)`, role: 'aggregation', aggregation: name,
     summary: `keeps the ${name === 'min' ? 'smallest' : 'largest'} value seen`,
-    check(call, c) {
-      const [arg] = call.args;
-      if (call.args.length !== 1 || !arg || c.typeOf(arg).kind !== 'int') c.error(`\`${name}()\` takes one integer argument`, call.span);
-      const t = arg ? c.typeOf(arg) : undefined;
-      return { kind: 'aggregation', agg: name, signed: t?.kind === 'int' ? t.signed : true };
-    },
+    check: (call, c) => oneInteger(name, call, c),
     // Each CPU keeps { value, isSet }: the first value seen is taken whatever it is.
     lowerUpdate(call, l, value) {
       const arg = call.args[0]!;
@@ -76,12 +80,7 @@ export const max = extreme('max');
 function totalAndCount(name: 'avg' | 'stats', summary: string): BuiltinFunction {
   return {
     name, signature: `${name}(int n)`, role: 'aggregation', aggregation: name, summary,
-    check(call, c) {
-      const [arg] = call.args;
-      if (call.args.length !== 1 || !arg || c.typeOf(arg).kind !== 'int') c.error(`\`${name}()\` takes one integer argument`, call.span);
-      const t = arg ? c.typeOf(arg) : undefined;
-      return { kind: 'aggregation', agg: name, signed: t?.kind === 'int' ? t.signed : true };
-    },
+    check: (call, c) => oneInteger(name, call, c),
     // Each CPU keeps { total, count }; user space divides.
     lowerUpdate(call, l, value) {
       const n = l.int(call.args[0]!);

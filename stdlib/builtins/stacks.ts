@@ -11,16 +11,21 @@ import type { StackMode, Type } from '../../compiler/types/types.ts';
 
 const BPF_F_USER_STACK = 1 << 8;
 
+/** The second word of a stack or symbol value: the pid whose address space a user address belongs to. */
+function writePid(l: Lowerer, user: boolean, base: Base, off: number): void {
+  if (!user) {
+    l.b.store(8, base, off, imm(0));
+    return;
+  }
+  const tgid = l.b.call(Helper.get_current_pid_tgid, [])!;
+  l.b.alu('rsh', tgid, imm(32));
+  l.b.store(8, base, off, reg(tgid));
+}
+
 function writeStack(l: Lowerer, user: boolean, base: Base, off: number): void {
   const id = l.b.call(Helper.get_stackid, [reg(l.ctx()), reg(l.b.ldmap(STACK_MAP)), imm(user ? BPF_F_USER_STACK : 0)])!;
   l.b.store(8, base, off, reg(id));
-  if (user) {
-    const tgid = l.b.call(Helper.get_current_pid_tgid, [])!;
-    l.b.alu('rsh', tgid, imm(32));
-    l.b.store(8, base, off + 8, reg(tgid));
-  } else {
-    l.b.store(8, base, off + 8, imm(0));
-  }
+  writePid(l, user, base, off + 8);
 }
 
 function stackVariable(name: 'kstack' | 'ustack'): BuiltinVariable {
@@ -77,13 +82,7 @@ function symbolFunction(name: 'ksym' | 'usym'): BuiltinFunction {
     },
     lowerInto(call, l, base, off) {
       l.b.store(8, base, off, l.int(call.args[0]!));
-      if (user) {
-        const tgid = l.b.call(Helper.get_current_pid_tgid, [])!;
-        l.b.alu('rsh', tgid, imm(32));
-        l.b.store(8, base, off + 8, reg(tgid));
-      } else {
-        l.b.store(8, base, off + 8, imm(0));
-      }
+      writePid(l, user, base, off + 8);
     },
   };
 }
