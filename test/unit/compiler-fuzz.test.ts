@@ -1,0 +1,182 @@
+// The compiler fuzz test (issue 5): 10,000 generated and mutated programs through the whole compiler
+// (parse, resolve, typecheck, resources, lowering, register allocation, finalize) against a fixture
+// kernel (test/fuzz/kernel.ts: tracepoints, BTF with struct task_struct and struct sock, typed kernel
+// functions, a user binary with symbols and USDT probes). The inputs (test/fuzz/inputs.ts) are valid
+// programs from a generator that follows the grammar and the type rules, the same with tokens deleted,
+// duplicated, swapped and replaced, mutated corpus scripts, random bytes, deep nesting and very long
+// inputs. Each must compile or give located errors, with no exception, in bounded time, and what
+// compiles must be well-formed eBPF (test/fuzz/check.ts). Inputs run in worker threads with a watchdog
+// (test/fuzz/runner.ts), so a hang fails the test instead of stalling it.
+//
+// Replay or shrink one input:  node --import tsx test/fuzz/run.ts --seed 1 --index N --minimize
+// A longer run:                node --import tsx test/fuzz/run.ts --seed 2 --count 100000
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Insn, decode, encode } from '../../compiler/bpf/insn.ts';
+import { checkInput, checkProgram } from '../fuzz/check.ts';
+import { POSITIONAL } from '../fuzz/generate.ts';
+import { CORPUS, makeInput } from '../fuzz/inputs.ts';
+import { fuzzKernel } from '../fuzz/kernel.ts';
+import { type Failure, formatSummary, runFuzz, signature } from '../fuzz/runner.ts';
+
+const SEED = 1;
+const COUNT = 10_000;
+
+interface KnownCrash {
+  title: string;
+  /** The smallest input found that shows it. */
+  input: string;
+  /** Matches the problem the checker reports (check.ts), stack included. */
+  problem: RegExp;
+  /** Only inputs like this one, when the problem alone is too general (slowness). */
+  inputs?: RegExp;
+  /** Replayed by the test to see that it still fails (false: it takes seconds, or memory, by nature). */
+  replay: boolean;
+}
+
+/**
+ * Compiler bugs the fuzzer found that are not fixed yet. A fuzz input failing only in these ways does
+ * not fail the test; each entry is replayed (unless `replay: false`) and the test fails when one no
+ * longer reproduces, so that the list stays true: remove an entry when its bug is fixed.
+ */
+const KNOWN_CRASHES: KnownCrash[] = [
+  {
+    title: 'a value-returning function called as a statement throws in lowering: "no type for Call" (lower.ts typeOf, from statement())',
+    input: 'BEGIN { bswap(1); }',
+    problem: /compile threw: Error: no type for Call at/,
+    replay: true,
+  },
+  {
+    title: 'a constant shift amount outside 0..63 is emitted as is; the verifier refuses it ("invalid shift")',
+    input: 'BEGIN { @x = nsecs << 64; }',
+    problem: /a shift by the constant -?\d+, which the verifier refuses/,
+    replay: true,
+  },
+  {
+    title: 'division or modulo by a constant 0 is emitted as `r /= 0`; the verifier refuses it ("div by zero")',
+    input: 'BEGIN { @x = nsecs / 0; }',
+    problem: /a division by the constant 0, which the verifier refuses/,
+    replay: true,
+  },
+  {
+    title: 'a map assigned the empty tuple `()` gets a value size of 0, which the kernel refuses when it creates the map (EINVAL)',
+    input: 'BEGIN { @x = (); }',
+    problem: /^map \w+: key size \d+, value size 0,/,
+    replay: true,
+  },
+  {
+    title: 'a long chain of binary operators, `->`/`.` fields or constant factors overflows the stack in typecheck (the parser bounds brackets and unary chains, not these)',
+    input: `BEGIN { @x = ${Array.from({ length: 3000 }, () => 'pid').join(' + ')}; }`,
+    problem: /compile threw: RangeError: Maximum call stack size exceeded/,
+    replay: true,
+  },
+  {
+    title: 'a body of more than 32767 instructions under a branch throws "jump out of range" in finalize instead of a diagnostic',
+    input: 'BEGIN { if (pid) { unroll (100) { unroll (100) { @x += 1; } } } }',
+    problem: /compile threw: Error: jump out of range/,
+    replay: true,
+  },
+  {
+    title: 'nested unrolls multiply without a limit: 25 x unroll(2) runs out of memory, unroll(100) x unroll(100) x unroll(10) takes 30 s',
+    input: `BEGIN { ${'unroll (2) { '.repeat(25)}@u += 1; ${'} '.repeat(25)}}`,
+    problem: /no result after|the worker died|took \d+ ms/,
+    inputs: /unroll[^]*unroll[^]*unroll/,
+    replay: false,
+  },
+  {
+    title: 'register allocation with spills is super-linear: 400 live variables take 5 s, 600 throw "register allocation did not converge" after 9 s; 400 nested `!` take 9 s',
+    input: `BEGIN { ${Array.from({ length: 600 }, (_, i) => `$v${i} = nsecs + ${i};`).join(' ')} @s = ${Array.from({ length: 600 }, (_, i) => `$v${i}`).join(' + ')}; }`,
+    problem: /register allocation did not converge|took \d+ ms|no result after/,
+    inputs: /(\$\w+ = [^;]*;\s*){300}|(!\s*){200}/,
+    replay: false,
+  },
+];
+
+function knownAs(problem: string, text: string): KnownCrash | undefined {
+  return KNOWN_CRASHES.find((k) => k.problem.test(problem) && (!k.inputs || k.inputs.test(text)));
+}
+
+const t = suite('compiler: fuzzed programs compile or give located errors');
+
+t(`${COUNT} generated and mutated programs`, async () => {
+  const summary = await runFuzz({ seed: SEED, count: COUNT });
+  const known = new Map<KnownCrash, number>();
+  const unknown: { failure: Failure; problem: string; text: string }[] = [];
+  for (const failure of summary.failures) {
+    const text = makeInput(SEED, failure.index).text;
+    for (const problem of failure.problems) {
+      const k = knownAs(problem, text);
+      if (k) known.set(k, (known.get(k) ?? 0) + 1);
+      else unknown.push({ failure, problem, text });
+    }
+  }
+  console.log(`\n${formatSummary(summary)}`);
+  for (const [k, n] of known) console.log(`  known (KNOWN_CRASHES): ${n} x ${k.title}`);
+
+  // One report per kind of failure, with its shortest input.
+  const groups = new Map<string, { n: number; first: (typeof unknown)[number] }>();
+  for (const u of unknown) {
+    const key = signature(u.problem);
+    const g = groups.get(key);
+    if (!g) groups.set(key, { n: 1, first: u });
+    else {
+      g.n++;
+      if (u.text.length < g.first.text.length) g.first = u;
+    }
+  }
+  const report = [...groups.values()].slice(0, 10).map(({ n, first: { failure, problem, text } }) => [
+    `${n} x ${problem.split('\n').slice(0, 12).join('\n')}`,
+    `input #${failure.index} (${failure.kind}; replay: node --import tsx test/fuzz/run.ts --seed ${SEED} --index ${failure.index} --minimize):`,
+    text.length > 1500 ? `${text.slice(0, 1500)}\n... (${text.length} characters)` : text,
+  ].join('\n'));
+  assert.is(unknown.length, 0, `${unknown.length} failures besides KNOWN_CRASHES:\n\n${report.join('\n\n')}`);
+
+  assert.is(summary.inputs, COUNT, 'every input was checked');
+  // The generator must stay useful: most of its programs compile, and mutants reach every pass.
+  const generated = summary.byKind.generated!;
+  assert.ok(generated.compiled > generated.inputs * 0.85, `only ${generated.compiled} of ${generated.inputs} generated programs compiled`);
+  assert.ok(summary.byKind.mutated!.compiled > 100, 'some mutated programs still compile');
+  assert.ok(summary.compiled > COUNT * 0.3 && summary.diagnosed > COUNT * 0.3, 'both outcomes are well represented');
+});
+
+t('KNOWN_CRASHES still fail as listed (remove an entry when its bug is fixed)', () => {
+  const kernel = fuzzKernel();
+  for (const k of KNOWN_CRASHES.filter((x) => x.replay)) {
+    const outcome = checkInput(k.input, { kernel, positional: POSITIONAL, slowMs: 60_000 });
+    assert.ok(outcome.problems.some((p) => k.problem.test(p)),
+      `fixed? "${k.title}" no longer fails as listed (${outcome.kind}${outcome.firstError ? `: ${outcome.firstError}` : ''}): remove it from KNOWN_CRASHES`);
+  }
+});
+
+t('the checker itself catches malformed programs', () => {
+  const ok = [Insn.movImm(0, 0), Insn.exit()];
+  const maps = new Set(['tsbt_m']);
+  const problems = (insns: Insn[], stack = 0, relocations: { insn: number; map: string }[] = []) =>
+    checkProgram(decode(encode(insns)), encode(insns).length / 8, stack, relocations, maps).join('\n');
+  assert.is(problems(ok), '');
+  assert.match(problems([Insn.jmpImm('jeq', 0, 0, 5), ...ok]), /outside/);
+  assert.match(problems([Insn.ja(1), Insn.ldImm64(1, 1n), ...ok]), /middle of an LD_IMM64/);
+  assert.match(problems([{ ...Insn.movImm(0, 0), dst: 11 }, Insn.exit()]), /register above r10/);
+  assert.match(problems([Insn.movImm(10, 0), Insn.exit()]), /frame pointer/);
+  assert.match(problems([Insn.store(8, 10, -520, 1), ...ok]), /outside the 512-byte frame/);
+  assert.match(problems([Insn.store(8, 10, 0, 1), ...ok]), /outside the 512-byte frame/);
+  assert.match(problems(ok, 1024), /stack size 1024/);
+  assert.match(problems([Insn.aluImm('lsh', 0, 64), ...ok]), /shift by the constant 64/);
+  assert.match(problems([Insn.aluImm('div', 0, 0), ...ok]), /division by the constant 0/);
+  assert.match(problems([Insn.call(9999), ...ok]), /unknown helper/);
+  assert.match(problems([Insn.movImm(0, 0)]), /falls off the end/);
+  assert.match(problems([Insn.ldMapFd(1), ...ok]), /without a relocation/);
+  assert.match(problems([Insn.ldMapFd(1), ...ok], 0, [{ insn: 0, map: 'tsbt_nope' }]), /unknown map/);
+  assert.match(problems(ok, 0, [{ insn: 1, map: 'tsbt_m' }]), /not an LD_IMM64/);
+});
+
+t('the corpus scripts, which the corpus inputs mutate, compile against the fuzz kernel', () => {
+  const kernel = fuzzKernel();
+  for (const text of CORPUS) {
+    const outcome = checkInput(text, { kernel, positional: POSITIONAL });
+    assert.is(outcome.kind, 'compiled', `${outcome.firstError ?? outcome.problems[0]}\n${text}`);
+  }
+});
+
+t.run();
