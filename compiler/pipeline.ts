@@ -54,6 +54,23 @@ export const defaultCompileOptions: Omit<Required<CompileOptions>, 'targetPid' |
 };
 
 export function compile(input: CompileInput): CompileResult {
+  try {
+    return compileUnguarded(input);
+  } catch (e) {
+    // Limits the passes do not check one by one: expressions nested too deep for the checker's
+    // recursion, programs too long for eBPF's 16-bit jump offsets.
+    const tooDeep = e instanceof RangeError && /call stack/.test(e.message);
+    const tooLong = e instanceof Error && /jump out of range/.test(e.message);
+    if (!tooDeep && !tooLong) throw e;
+    const span = { start: 0, end: input.source.text.length };
+    return {
+      diagnostics: [error(tooDeep ? 'the script nests expressions too deeply to compile' : 'a probe is too long: a jump would span more than 32767 instructions',
+        span, tooDeep ? 'split long expressions with variables' : 'split the probe, or use loops instead of unroll')],
+    };
+  }
+}
+
+function compileUnguarded(input: CompileInput): CompileResult {
   const parsed = parse(input.source);
   if (!parsed.program || hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
   const cx: CompileContext = {

@@ -71,6 +71,7 @@ export function typecheck(units: ProbeUnit[], cx: CompileContext): Typed {
 }
 
 const ERROR: Type = { kind: 'void' };
+const MAX_UNROLL_COPIES = 1000;
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', '&&', '||']);
 
 class UnitChecker implements Checker {
@@ -82,6 +83,7 @@ class UnitChecker implements Checker {
   readonly probe: ConcreteProbe;
   private readonly scopes: Map<string, VarInfo>[] = [new Map()];
   private loopDepth = 0;
+  private unrollCopies = 1;
 
   constructor(
     private readonly unit: ProbeUnit,
@@ -163,7 +165,7 @@ class UnitChecker implements Checker {
             this.error(`\`${e.callee}()\` must be assigned to a map`, e.span, `write \`@name = ${e.callee}(...)\``);
             return;
           }
-          this.call(e, true);
+          this.types.set(e, this.call(e, true));
         } else {
           this.expr(e);
         }
@@ -197,8 +199,16 @@ class UnitChecker implements Checker {
         const n = this.constantOf(s.count);
         if (n === undefined || n < 1n || n > 100n) {
           this.error('`unroll` needs a constant count from 1 to 100', s.count.span);
+          return;
         }
+        // Nested unrolls multiply: bound the copies of the innermost body.
+        if (this.unrollCopies * Number(n) > MAX_UNROLL_COPIES) {
+          this.error(`nested unrolls would copy this body more than ${MAX_UNROLL_COPIES} times`, s.span, 'use a while or for loop');
+          return;
+        }
+        this.unrollCopies *= Number(n);
         this.block(s.body);
+        this.unrollCopies /= Number(n);
         return;
       }
       case 'Jump':
@@ -521,7 +531,18 @@ class UnitChecker implements Checker {
         const l = this.expr(e.left);
         const r = this.expr(e.right);
         if (l === ERROR || r === ERROR) return ERROR;
-        if (l.kind === 'int' && r.kind === 'int') return COMPARISONS.has(e.op) ? s64 : arithmeticResult(l, r);
+        if (l.kind === 'int' && r.kind === 'int') {
+          const c = this.constantOf(e.right);
+          if ((e.op === '<<' || e.op === '>>') && c !== undefined && (c < 0n || c > 63n)) {
+            this.error(`a shift by ${c} bits: shifts take 0 to 63`, e.right.span);
+            return ERROR;
+          }
+          if ((e.op === '/' || e.op === '%') && c === 0n) {
+            this.error(`${e.op === '/' ? 'division' : 'modulo'} by zero`, e.right.span);
+            return ERROR;
+          }
+          return COMPARISONS.has(e.op) ? s64 : arithmeticResult(l, r);
+        }
         if (l.kind === 'string' && r.kind === 'string' && (e.op === '==' || e.op === '!=')) return s64;
         this.error(`\`${e.op}\` cannot combine ${typeName(l)} and ${typeName(r)}`, e.opSpan,
           l.kind === 'string' || r.kind === 'string' ? 'strings can only be compared with == and !=' : undefined);
@@ -553,6 +574,10 @@ class UnitChecker implements Checker {
         return to;
       }
       case 'Tuple': {
+        if (e.elems.length < 2) {
+          this.error('a tuple needs at least two elements', e.span);
+          return ERROR;
+        }
         const elems = e.elems.map((x) => this.storable(this.expr(x), x));
         if (elems.includes(ERROR)) return ERROR;
         return tupleOf(elems);
@@ -593,8 +618,21 @@ class UnitChecker implements Checker {
         const t = this.expr(e.object);
         this.expectInt(e.index, 'an index');
         if (t === ERROR) return ERROR;
-        if (t.kind === 'array') return t.elem;
-        if (t.kind === 'int' && t.pointee && t.pointee.kind === 'int') return t.pointee;
+        const i = this.constantOf(e.index);
+        if (t.kind === 'array') {
+          if (i !== undefined && (i < 0n || i >= BigInt(t.count))) {
+            this.error(`index ${i} is outside the array (${t.count} elements)`, e.index.span);
+            return ERROR;
+          }
+          return t.elem;
+        }
+        if (t.kind === 'int' && t.pointee && t.pointee.kind === 'int') {
+          if (i !== undefined && (i * BigInt(t.pointee.size) >= 2n ** 31n || i * BigInt(t.pointee.size) < -(2n ** 31n))) {
+            this.error(`index ${i} is too far from the pointer`, e.index.span);
+            return ERROR;
+          }
+          return t.pointee;
+        }
         this.error(`${typeName(t)} cannot be indexed`, e.span, 'arrays and pointers to integers can');
         return ERROR;
       }
