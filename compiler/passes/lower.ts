@@ -599,6 +599,14 @@ class UnitLowerer implements Lowerer {
       return reg(out);
     }
     const alu = ({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '&': 'and', '|': 'or', '^': 'xor', '<<': 'lsh', '>>': signed ? 'arsh' : 'rsh' } as const)[op as '+'];
+    // An immediate shift outside 0..63 (a value known only here, like cpid) is refused by the verifier;
+    // through a register it is a plain shift. Likewise an immediate divisor of 0.
+    if ('imm' in r && (((op === '<<' || op === '>>') && (r.imm < 0 || r.imm > 63)) || ((op === '/' || op === '%') && r.imm === 0))) {
+      const amount = this.b.reg();
+      this.b.mov(amount, r);
+      this.b.alu(alu, out, reg(amount));
+      return reg(out);
+    }
     this.b.alu(alu, out, r);
     return reg(out);
   }

@@ -285,6 +285,7 @@ class UnitChecker implements Checker {
         this.error(`\`${s.op}=\` needs integers, not ${typeName(current)} and ${typeName(type)}`, s.span);
         return;
       }
+      this.constantOperandOk(s.op, value);
       return;
     }
     if (s.target.kind === 'Var') {
@@ -383,6 +384,20 @@ class UnitChecker implements Checker {
         return false;
       }
       this.widen(have, got);
+    }
+    return true;
+  }
+
+  /** Constant right operands the verifier would refuse: shifts outside 0..63, division by zero. */
+  private constantOperandOk(op: string, right: Expr): boolean {
+    const c = this.constantOf(right);
+    if ((op === '<<' || op === '>>') && c !== undefined && (c < 0n || c > 63n)) {
+      this.error(`a shift by ${c} bits: shifts take 0 to 63`, right.span);
+      return false;
+    }
+    if ((op === '/' || op === '%') && c === 0n) {
+      this.error(`${op === '/' ? 'division' : 'modulo'} by zero`, right.span);
+      return false;
     }
     return true;
   }
@@ -532,15 +547,7 @@ class UnitChecker implements Checker {
         const r = this.expr(e.right);
         if (l === ERROR || r === ERROR) return ERROR;
         if (l.kind === 'int' && r.kind === 'int') {
-          const c = this.constantOf(e.right);
-          if ((e.op === '<<' || e.op === '>>') && c !== undefined && (c < 0n || c > 63n)) {
-            this.error(`a shift by ${c} bits: shifts take 0 to 63`, e.right.span);
-            return ERROR;
-          }
-          if ((e.op === '/' || e.op === '%') && c === 0n) {
-            this.error(`${e.op === '/' ? 'division' : 'modulo'} by zero`, e.right.span);
-            return ERROR;
-          }
+          if (!this.constantOperandOk(e.op, e.right)) return ERROR;
           return COMPARISONS.has(e.op) ? s64 : arithmeticResult(l, r);
         }
         if (l.kind === 'string' && r.kind === 'string' && (e.op === '==' || e.op === '!=')) return s64;
