@@ -446,18 +446,40 @@ export class ProgramGenerator {
     return text;
   }
 
+  /**
+   * The right operand of `op`: a constant shift stays within 0..63 and a constant divisor is not 0
+   * (both are errors); anything computed at run time goes.
+   */
+  private rightOperand(op: string, depth: number): E {
+    const r = this.r;
+    if (op === '<<' || op === '>>') return r.chance(0.7) ? { t: String(r.range(0, 63)), p: PRIMARY } : this.nonConstant(depth);
+    if (op === '/' || op === '%') return r.chance(0.5) ? { t: String(r.range(1, 1000)), p: PRIMARY } : this.nonConstant(depth);
+    return this.int(depth);
+  }
+
+  /** An integer expression that is not a compile-time constant. */
+  private nonConstant(depth: number): E {
+    const r = this.r;
+    const vars = this.visibleVars((t) => t.k === 'int');
+    if (vars.length && r.chance(0.4)) return { t: r.pick(vars)[0], p: PRIMARY };
+    if (this.probe.ints.length && r.chance(0.4)) return { t: r.pick(this.probe.ints), p: PRIMARY };
+    const e = this.int(depth);
+    return /^[\d(]|true|false|\$[#13]/.test(e.t) || /^[-~!]/.test(e.t) ? { t: r.pick(BUILTIN_INTS), p: PRIMARY } : e;
+  }
+
   private compound(): string {
     const r = this.r;
     const op = r.pick(['+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=']);
+    const value = () => this.rightOperand(op.slice(0, -1), 2).t;
     const vars = this.visibleVars((t) => t.k === 'int');
-    if (vars.length && r.chance(0.5)) return `${r.pick(vars)[0]} ${op} ${this.int(2).t};`;
+    if (vars.length && r.chance(0.5)) return `${r.pick(vars)[0]} ${op} ${value()};`;
     const m = this.someMap((x) => !isAgg(x.value) && (x.value as VT).k === 'int');
-    if (m) return `${this.mapRef(m, 1)} ${op} ${this.int(2).t};`;
+    if (m) return `${this.mapRef(m, 1)} ${op} ${value()};`;
     const name = this.mapName();
     if (this.maps.has(name)) return this.mapAssign();
     // A compound assignment to a new map makes it an integer map.
     const nm: MapModel = { name, keys: r.chance(0.5) ? [] : [INT], value: INT };
-    const text = `${this.mapRef(nm, 1)} ${op} ${this.int(2).t};`;
+    const text = `${this.mapRef(nm, 1)} ${op} ${value()};`;
     this.register(nm);
     return text;
   }
@@ -630,7 +652,9 @@ export class ProgramGenerator {
 
   private unrollStmt(): string {
     const r = this.r;
-    const n = this.budget.unrolled * 8 > 64 ? 1 : r.weighted([[5, r.range(1, 4)], [2, r.range(5, 8)], [0.2, 100]] as const);
+    // Nested unrolls multiply: at most 100 copies of the innermost body.
+    const room = Math.max(1, Math.floor(100 / this.budget.unrolled));
+    const n = Math.min(room, r.weighted([[5, r.range(1, 4)], [2, r.range(5, 8)], [0.2, 100]] as const));
     const saved = this.budget.unrolled;
     this.budget.unrolled *= n;
     // Unrolled bodies are copied n times: keep them short.
@@ -750,7 +774,7 @@ export class ProgramGenerator {
         const op = r.pick(Object.keys(BINARY));
         const p = BINARY[op]!;
         const left = this.wrap(this.int(depth + 1), p);
-        const right = this.wrap(this.int(depth + 1), p - 1);
+        const right = this.wrap(this.rightOperand(op, depth + 1), p - 1);
         const text = `${left} ${op} ${right}`;
         // In a filter, the first `/` outside parentheses ends it.
         if (this.filter && op === '/') return { t: `(${text})`, p: PRIMARY };

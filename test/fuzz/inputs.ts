@@ -135,8 +135,11 @@ function deep(r: Random): string {
     case 9: return probe(`$p = (struct task_struct *)curtask; @x = $p${'->parent'.repeat(chain)}->pid;`);
     case 10: return probe(`@a = 1; @x = ${'@a['.repeat(bracketed)}1${']'.repeat(bracketed)};`);
     case 11: return probe(`$i = 0; ${`while ($i < 3) ${open} $i++; `.repeat(bracketed)}${`${close} `.repeat(bracketed)}`);
-    // Unrolls multiply: 2^8 copies at most (deeper nesting is one of KNOWN_CRASHES).
-    case 12: return probe(`${`unroll (2) ${open} `.repeat(Math.min(bracketed, 8))}@u += 1; ${`${close} `.repeat(Math.min(bracketed, 8))}`);
+    // Unrolls multiply: up to 2^8 copies compile (and take a while), more must be refused.
+    case 12: {
+      const n = bracketed <= 8 || bracketed > 10 ? bracketed : 8;
+      return probe(`${`unroll (2) ${open} `.repeat(n)}@u += 1; ${`${close} `.repeat(n)}`);
+    }
     // Each loop keeps registers alive: past ~20 the register allocator spills, slowly (see KNOWN_CRASHES).
     case 13: {
       const n = bracketed <= 70 ? Math.min(bracketed, 20) : bracketed;
@@ -177,8 +180,8 @@ function long(r: Random): string {
       return `BEGIN { @k[${Array.from({ length: Math.min(n, 300) }, (_, i) => (i % 3 === 0 ? 'comm' : String(i))).join(', ')}] = 1; }`;
     case 8: // a big tuple
       return `BEGIN { $t = (${Array.from({ length: Math.min(n, 500) }, (_, i) => (i % 2 ? `"${i}"` : String(i))).join(', ')}); print($t); @t = $t; }`;
-    case 9: // unrolls that multiply, up to 250 copies
-      return `BEGIN { unroll (${r.pick([10, 20, 50])}) { unroll (${r.pick([2, 5])}) { @x += 1; $y = nsecs; if ($y > 5) { @z[$y] = count(); } } } }`;
+    case 9: // unrolls that multiply: up to 250 copies, or past the limit
+      return `BEGIN { unroll (${r.pick([10, 20, 50])}) { unroll (${r.pick([2, 5, 200])}) { @x += 1; $y = nsecs; if ($y > 5) { @z[$y] = count(); } } } }`;
     case 10: // long names
       return `BEGIN { @${'m'.repeat(n)} = 1; $${'v'.repeat(n)} = 2; } kprobe:${'f'.repeat(n)} { @${'m'.repeat(n)}++; }`;
     case 11: // whitespace and comments

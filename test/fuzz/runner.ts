@@ -197,7 +197,8 @@ export async function runFuzz(options: RunOptions): Promise<Summary> {
 
 /** The first line of a problem, with locations, numbers and names made generic: one cause, one signature. */
 export function signature(problem: string): string {
-  return problem.split('\n')[0]!.replace(/\s*\[[^\]]*\]/g, '').replace(/\d+/g, 'N').replace(/`[^`]*`/g, '`…`').slice(0, 160);
+  return problem.split('\n')[0]!.replace(/\s*\[[^\]]*\]/g, '').replace(/\b(map|program) [\w.]+/g, '$1 …').replace(/\d+/g, 'N')
+    .replace(/`[^`]*`/g, '`…`').slice(0, 160);
 }
 
 export function formatSummary(s: Summary): string {
