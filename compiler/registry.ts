@@ -100,8 +100,8 @@ export interface Lowerer {
   returnFromProbe(): void;
   /** Raise the global exit flag: every probe that fires from now on does nothing. */
   setExiting(): void;
-  /** A register pointing at the global state map's value at `off` (see Resources.state). */
-  stateValue(field: 'start'): VReg;
+  /** A register pointing at the tracing start time in the global state map (for `elapsed`). */
+  startTimeAddress(): VReg;
   /** The printf/exit event planned for this call by the resources pass. */
   eventFor(call: Call): { id: number; args: EventArgPlan[]; size: number };
   /** The value of a compile-time constant expression, if it is one. */

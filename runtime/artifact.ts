@@ -219,6 +219,11 @@ export type EventArg =
   /** `strftime(fmt, ns)`: nanoseconds since boot in the record, formatted as local time in user space. */
   | { kind: 'strftime'; offset: number; format: string };
 
+/** Per-CPU maps keep one value per possible CPU; user space reduces them. */
+export function isPerCpuMap(type: MapType): boolean {
+  return type === 'percpu_hash' || type === 'percpu_array' || type === 'lru_percpu_hash';
+}
+
 export function mapByName(artifact: Artifact, name: string): MapSpec {
   const map = artifact.maps.find((m) => m.name === name);
   if (!map) throw new Error(`artifact has no map named ${name}`);

@@ -1,6 +1,6 @@
 // Kernel maps created from the artifact's MapSpecs, with raw-byte access from user space. Decoding
 // keys and values is runtime/format's job; this file only moves bytes.
-import type { MapSpec, MapType } from './artifact.ts';
+import { isPerCpuMap, type MapSpec, type MapType } from './artifact.ts';
 import { possibleCpuCount } from './kernel/cpus.ts';
 import { BpfMapType } from './sys/constants.ts';
 import { SysError, isSysError, isUnsupported, type Sys } from './sys/sys.ts';
@@ -18,9 +18,7 @@ export const MAP_TYPES: Record<MapType, number> = {
 
 export const roundUp8 = (n: number) => (n + 7) & ~7;
 
-export function isPerCpu(type: MapType): boolean {
-  return type === 'percpu_hash' || type === 'percpu_array' || type === 'lru_percpu_hash';
-}
+export const isPerCpu = isPerCpuMap;
 
 export interface CreateMapOptions {
   /** Copies in a per-CPU value (default: possible CPUs from sysfs). */

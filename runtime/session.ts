@@ -330,6 +330,7 @@ export class Session {
    * failure is rethrown after all were tried.
    */
   private closeAll(): void {
+    useSymbolizer(undefined);
     this.closed = true;
     this.stopping = true;
     let first: { error: unknown } | undefined;

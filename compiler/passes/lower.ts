@@ -171,8 +171,7 @@ class UnitLowerer implements Lowerer {
     this.b.jmp(this.endLabel);
   }
 
-  stateValue(field: 'start'): VReg {
-    void field;
+  startTimeAddress(): VReg {
     return this.stateAddress(this.res.state.startOffset);
   }
 

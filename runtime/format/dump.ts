@@ -1,5 +1,5 @@
 // A map's raw contents (as the runtime reads them from the kernel) → a sorted MapDump.
-import type { FieldLayout, MapSpec } from '../artifact.ts';
+import { isPerCpuMap, type FieldLayout, type MapSpec } from '../artifact.ts';
 import { decodeField, decodeKey, decodeValue } from './decode.ts';
 import { hist2MaxIndex, lhistBucketCount } from './hist.ts';
 import type { HistBucket, MapDump, MapEntry, Primitive } from './model.ts';
@@ -20,7 +20,7 @@ export function buildMapDump(spec: MapSpec, raw: RawMapEntry[], nCpus: number): 
   if (!spec.value) throw new Error(`map ${spec.name} has no value layout to print`);
   const valueKind = spec.value;
   // percpu_hash, percpu_array, lru_percpu_hash: a lookup returns one copy per possible CPU.
-  const perCpu = spec.type.includes('percpu');
+  const perCpu = isPerCpuMap(spec.type);
   const name = spec.scriptName ?? spec.name;
 
   if (valueKind.kind === 'hist' || valueKind.kind === 'lhist') {

@@ -199,7 +199,7 @@ export class FakeSys implements Sys {
   }
 
   private isPerCpu(m: FakeMap): boolean {
-    return m.attr.mapType === BpfMapType.PERCPU_ARRAY || m.attr.mapType === BpfMapType.PERCPU_HASH;
+    return m.attr.mapType === BpfMapType.PERCPU_ARRAY || m.attr.mapType === BpfMapType.PERCPU_HASH || m.attr.mapType === BpfMapType.LRU_PERCPU_HASH;
   }
 
   /** Bytes of a value as user space sees it: per-CPU maps hold one 8-byte-aligned copy per CPU. */

@@ -94,7 +94,7 @@ export const elapsed: BuiltinVariable = {
   name: 'elapsed', summary: 'nanoseconds since tsbt started tracing', type: () => u64,
   lower(l) {
     const now = callHelper(l, Helper.ktime_get_ns);
-    l.b.alu('sub', now, reg(l.b.load(8, l.stateValue('start'), 0)));
+    l.b.alu('sub', now, reg(l.b.load(8, l.startTimeAddress(), 0)));
     return reg(now);
   },
 };
