@@ -2,12 +2,14 @@
 
 import yargs from 'yargs';
 import type { EmitKind } from './emit.ts';
+import type { OutputFormat } from '../runtime/format/render.ts';
 
 export interface Args {
   script?: string;
   params?: string[];
   e?: string;
   o?: string;
+  f: OutputFormat;
   q: boolean;
   v: boolean;
   l: boolean;
@@ -29,7 +31,11 @@ export function parseArgs(argv: string[]): Args {
     .option('p', { type: 'number', requiresArg: true, describe: 'trace only this process id' })
     .option('c', { type: 'string', requiresArg: true, describe: 'run this command, trace it (cpid), exit when it exits' })
     .option('o', { alias: 'output', type: 'string', requiresArg: true, describe: 'write the output to a file instead of stdout' })
-    .option('q', { alias: 'quiet', type: 'boolean', default: false, describe: 'do not print "Attached N probes"' })
+    .option('f', {
+      alias: 'format', choices: ['text', 'json'] as const satisfies readonly OutputFormat[], default: 'text' as OutputFormat,
+      describe: "the output's format: bpftrace's text, or its JSON, one object per line",
+    })
+    .option('q', { alias: 'quiet', type: 'boolean', default: false, describe: 'do not print "Attached N probes" (with -f json: the attached_probes record)' })
     .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'more detail: whole verifier logs, program sizes, tracepoint fields with -l' })
     .option('emit', {
       alias: 'd', choices: ['ast', 'ir', 'asm', 'artifact'] as const, describe: 'print what the script compiles to, and exit',

@@ -19,7 +19,6 @@ import { constants as osConstants } from 'node:os';
 import kleur from 'kleur';
 import { renderDiagnostic } from '../grammar/diagnostics.ts';
 import { compile, hostKernelInfo, run, stdlib, verify, type Session } from '../api/index.ts';
-import { renderExitMaps } from '../runtime/format/text.ts';
 import { parseArgs, type Args } from './args.ts';
 import { type HeldChild, splitCommand, startHeld } from './child.ts';
 import { emit } from './emit.ts';
@@ -106,7 +105,6 @@ async function main(): Promise<number> {
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 async function runScript(artifact: NonNullable<ReturnType<typeof compile>['artifact']>, args: Args, child: HeldChild | undefined): Promise<number> {
-  const raw = args.rawStrings;
   // -o FILE is opened before anything is loaded: a file that cannot be written is an error up front.
   let fd = 1;
   if (args.o) {
@@ -160,10 +158,13 @@ async function runScript(artifact: NonNullable<ReturnType<typeof compile>['artif
   process.on('uncaughtException', onUncaught);
   process.on('exit', onExit);
   try {
+    // The session renders (text or JSON); here its two streams go to their places.
     session = await run(artifact, {
-      rawStrings: raw,
+      format: args.f,
+      quiet: args.q,
+      rawStrings: args.rawStrings,
       onOutput: (text) => out.write(text),
-      onAttached: (n) => { if (!args.q) process.stderr.write(`Attached ${n} probe${n === 1 ? '' : 's'}\n`); },
+      onMessage: (text) => process.stderr.write(text),
     });
     if (args.v) {
       for (const p of session.programInfo()) process.stderr.write(`${formatProgram(p)}\n`);
@@ -174,13 +175,8 @@ async function runScript(artifact: NonNullable<ReturnType<typeof compile>['artif
       child.release();
     }
     if (stopSignal !== undefined) void session.stop().catch(() => {});
+    // The maps, full maps and lost events at the end came through onOutput and onMessage.
     const end = await session.wait();
-    if (end.reason !== 'aborted' && artifact.printMapsOnExit) out.write(renderExitMaps(end.maps, { raw }));
-    for (const d of end.droppedUpdates) {
-      process.stderr.write(`tsbt: ${d.map} was full (${d.maxEntries} entries): ${d.count} update${d.count === 1 ? '' : 's'} dropped; ` +
-        `raise its size with \`config = { max_map_keys = N }\` or \`let ${d.map} = hash(N);\`\n`);
-    }
-    if (end.lostEvents > 0) process.stderr.write(`Lost ${end.lostEvents} events\n`);
     await out.end();
     if (outputError) {
       // A reader that went away (`tsbt ... | head`) is not an error.

@@ -4,12 +4,17 @@
 // a failed start closes before it throws; an exception while handling events (a consumer callback
 // throwing, an output that cannot be written) aborts the session (everything closed, wait() rejects);
 // abort() closes everything at once, synchronously, without END (a second Ctrl-C, a dying process).
+//
+// What the script prints comes out as session events (format/events.ts), in order: to onEvent, and
+// rendered in the chosen format (format/render.ts) to onOutput and onMessage.
 
 import { describeProgram, type VerifiedProgram } from './verify.ts';
 import { useSymbolizer } from './format/decode.ts';
 import { createSymbolizer } from './events/symbolizer.ts';
 import type { Artifact, MapSpec, ProgramSpec } from './artifact.ts';
-import { EventDispatcher, type PrintfRecord } from './events/dispatch.ts';
+import { EventDispatcher } from './events/dispatch.ts';
+import type { PrintfRecord, SessionEvent } from './format/events.ts';
+import { createRenderer, type OutputFormat, type Renderer } from './format/render.ts';
 import { attach, type Attachment } from './attach/index.ts';
 import { RingBufferReader } from './events/ringbuf.ts';
 import { buildMapDump } from './format/dump.ts';
@@ -21,23 +26,39 @@ import type { FdWatch, Sys } from './sys/sys.ts';
 
 export interface SessionOptions {
   sys: Sys;
+  /** Called with every event, in order, as it happens. */
+  onEvent?(event: SessionEvent): void;
   /** Called for every printf, in order, with the formatted text and the decoded arguments. */
   onPrintf?(record: PrintfRecord): void;
-  /** Called with all text the script prints (printf, print, time, cat), in order. */
+  /**
+   * Called with the output, rendered in `format`, as the CLI writes it to stdout: everything the
+   * script prints (printf, print, time, cat, system), in order, then the maps at exit; in JSON also
+   * the attached_probes, lost_events and map_full records.
+   */
   onOutput?(text: string): void;
+  /** Called with the messages the CLI writes to stderr, as text: `Attached N probes`, `Lost N events`, warnings. */
+  onMessage?(text: string): void;
   /** Called once every probe is attached and enabled, with the number of probes. */
   onAttached?(probes: number): void;
+  /** How onOutput's text is rendered: bpftrace's text (the default) or its NDJSON (`-f json`). */
+  format?: OutputFormat;
+  /** Leave `Attached N probes` (JSON: the attached_probes record) out of onMessage and onOutput (-q). */
+  quiet?: boolean;
   /** Verifier log level for program loads (0: only on failure). */
   logLevel?: number;
   /**
    * Traced strings in printf's `%s`, print() and printed maps as their raw bytes; by default they are
-   * escaped for the terminal (control characters and invalid UTF-8 become `\xNN`).
+   * escaped for the terminal (control characters and invalid UTF-8 become `\xNN`). JSON is never
+   * escaped for the terminal: its own escaping is safe.
    */
   rawStrings?: boolean;
 }
 
 /** Records handled per wake-up at most, so that a flood of events never starves the event loop. */
 const DRAIN_BATCH = 16384;
+
+/** pause()'s hold on reading. */
+const USER_PAUSE = Symbol('pause()');
 
 export interface SessionResult {
   /** Why the session ended: exit() (or END-only scripts), stop(), or abort() (END did not run). */
@@ -57,7 +78,7 @@ export class Session {
   private readonly programs: { spec: ProgramSpec; prog: LoadedProgram }[] = [];
   private readonly attachments: Attachment[] = [];
   private ring: RingBufferReader | undefined;
-  private events: EventDispatcher | undefined;
+  private dispatcher: EventDispatcher | undefined;
   private exitCode = 0;
   private watch: FdWatch | undefined;
   /** Keeps Node's event loop alive while probes run, even when nothing else (no ring buffer) would. */
@@ -66,8 +87,11 @@ export class Session {
   private stopping = false;
   /** Everything is closed. */
   private closed = false;
-  /** pause(): records wait in the ring buffer (and the kernel counts what no longer fits). */
-  private paused = false;
+  /** Who asked to stop reading (pause()): records wait in the ring buffer meanwhile (and the kernel counts what no longer fits). */
+  private readonly holds = new Set<unknown>();
+  private readonly renderer: Renderer;
+  /** Set while start() runs: BEGIN's events wait here until the attached event went out. */
+  private heldBack: SessionEvent[] | undefined;
   /** Why the session was aborted, if it was. */
   private failure: { error: unknown } | undefined;
   /** The lost-event count read just before abort() closed everything. */
@@ -81,6 +105,7 @@ export class Session {
   private readonly exitRequested = new Promise<void>((resolve) => (this.resolveExit = resolve));
 
   private constructor(readonly artifact: Artifact, private readonly options: SessionOptions) {
+    this.renderer = createRenderer(options.format ?? 'text', { rawStrings: options.rawStrings, quiet: options.quiet });
   }
 
   /** Load and attach everything; throws (after closing whatever it opened) when anything fails. */
@@ -145,19 +170,11 @@ export class Session {
    * and once it is full the kernel counts what it drops (lostEvents). Teardown still reads everything.
    */
   pause(): void {
-    if (this.paused) return;
-    this.paused = true;
-    this.watch?.close();
-    this.watch = undefined;
+    this.hold(USER_PAUSE);
   }
 
   resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    if (!this.stopping) {
-      this.startWatching();
-      this.pump();
-    }
+    this.release(USER_PAUSE);
   }
 
   /** Whether the session is still tracing (not stopping, not closed). */
@@ -203,6 +220,8 @@ export class Session {
       if (spec.attach.kind === 'begin' || spec.attach.kind === 'end') continue;
       this.attachments.push(attach(sys, prog, spec));
     }
+    // BEGIN's output waits until the probes are enabled: bpftrace reports them attached first.
+    this.heldBack = [];
     for (const { spec, prog } of this.programs) if (spec.attach.kind === 'begin') prog.testRun();
     this.drain();
     if (!this.exitSeen) for (const a of this.attachments) a.enable();
@@ -211,14 +230,17 @@ export class Session {
       this.exitSeen = true;
       this.resolveExit();
     }
-    this.options.onAttached?.(this.programs.length);
+    const begin = this.heldBack;
+    this.heldBack = undefined;
+    this.emit({ kind: 'attached', probes: this.programs.length });
+    for (const event of begin) this.emit(event);
     if (!this.exitSeen) this.keepAlive = setInterval(() => {}, 1 << 30);
     if (!this.exitSeen) this.startWatching();
   }
 
   /** The kernel wakes the ring buffer's fd when records arrive; the event loop stays free meanwhile. */
   private startWatching(): void {
-    if (!this.ring || this.watch || this.paused || this.stopping) return;
+    if (!this.ring || this.watch || this.holds.size > 0 || this.stopping) return;
     this.watch = this.options.sys.watchReadable(this.ring.fd, () => this.pump());
   }
 
@@ -228,7 +250,7 @@ export class Session {
    * here has nobody to go to: the session aborts with it and wait() rejects.
    */
   private pump(): void {
-    if (this.stopping || this.paused) return;
+    if (this.stopping || this.holds.size > 0) return;
     try {
       this.drain(DRAIN_BATCH);
     } catch (err) {
@@ -253,12 +275,11 @@ export class Session {
     map.update(key, value);
   }
 
-  private dispatcher(): EventDispatcher {
+  private createDispatcher(): EventDispatcher {
     const maps = new Map(this.artifact.maps.map((spec) => [spec.name, { spec, map: this.maps.get(spec.name)! }]));
     const cpus = possibleCpuCount();
     return new EventDispatcher(this.artifact.events, maps, {
-      output: (text) => this.options.onOutput?.(text),
-      printf: (record) => this.options.onPrintf?.(record),
+      event: (event) => this.emit(event),
       exit: (code) => {
         if (this.exitSeen) return;
         this.exitSeen = true;
@@ -266,18 +287,55 @@ export class Session {
         this.resolveExit();
       },
       dump: (spec, map) => buildMapDump(spec, map.entries(), cpus),
-    }, { rawStrings: this.options.rawStrings === true });
+    }, { rawStrings: this.renderer.rawStrings });
+  }
+
+  /** Stop reading the ring buffer until every holder released it. */
+  private hold(holder: unknown): void {
+    if (this.holds.has(holder)) return;
+    this.holds.add(holder);
+    this.watch?.close();
+    this.watch = undefined;
+  }
+
+  private release(holder: unknown): void {
+    if (!this.holds.delete(holder) || this.holds.size > 0) return;
+    if (!this.stopping) {
+      this.startWatching();
+      // Not from inside a consumer's call: the next turn of the event loop reads what waits.
+      setImmediate(() => this.pump());
+    }
+  }
+
+  /** Hand one event to every consumer: the callbacks and the renderer's two streams. */
+  private emit(event: SessionEvent): void {
+    if (this.heldBack) {
+      this.heldBack.push(event);
+      return;
+    }
+    const { onEvent, onPrintf, onAttached, onOutput, onMessage } = this.options;
+    if (event.kind === 'printf') onPrintf?.(event);
+    else if (event.kind === 'attached') onAttached?.(event.probes);
+    onEvent?.(event);
+    if (onOutput || onMessage) {
+      const { output, message } = this.renderer.render(event);
+      if (output) onOutput?.(output);
+      if (message) onMessage?.(message);
+    }
   }
 
   private dispatch(record: DataView): void {
     // After exit(), only END's output is still shown (as bpftrace does).
-    this.events ??= this.dispatcher();
-    this.events.dispatch(record, this.exitSeen && !this.inEnd);
+    this.dispatcher ??= this.createDispatcher();
+    this.dispatcher.dispatch(record, this.exitSeen && !this.inEnd);
   }
 
   private async tearDown(reason: 'exit' | 'stopped'): Promise<SessionResult> {
     if (this.failure) throw this.failure.error;
-    if (this.closed) return { reason: 'aborted', maps: [], lostEvents: this.abortedLost, exitCode: this.exitCode, droppedUpdates: [] };
+    if (this.closed) {
+      if (this.abortedLost > 0) this.emit({ kind: 'lost', events: this.abortedLost });
+      return { reason: 'aborted', maps: [], lostEvents: this.abortedLost, exitCode: this.exitCode, droppedUpdates: [] };
+    }
     this.stopping = true;
     this.watch?.close();
     this.watch = undefined;
@@ -288,7 +346,11 @@ export class Session {
       for (const { spec, prog } of this.programs) if (spec.attach.kind === 'end') prog.testRun();
       this.drain();
       const maps = this.readMaps();
-      return { reason, maps, lostEvents: this.lostEvents(), exitCode: this.exitCode, droppedUpdates: this.droppedUpdates() };
+      const result: SessionResult = { reason, maps, lostEvents: this.lostEvents(), exitCode: this.exitCode, droppedUpdates: this.droppedUpdates() };
+      if (this.artifact.printMapsOnExit) this.emit({ kind: 'exitMaps', maps });
+      for (const d of result.droppedUpdates) this.emit({ kind: 'mapFull', map: d.map, maxEntries: d.maxEntries, droppedUpdates: d.count });
+      if (result.lostEvents > 0) this.emit({ kind: 'lost', events: result.lostEvents });
+      return result;
     } finally {
       this.closeAll();
     }
@@ -354,4 +416,4 @@ export class Session {
   }
 }
 
-export type { PrintfRecord };
+export type { PrintfRecord, SessionEvent };

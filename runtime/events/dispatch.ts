@@ -1,30 +1,23 @@
 // What each kind of event record means in user space: printf formats a line, print/clear/zero act on a
-// whole map, time/cat print, exit ends the session. The session owns the lifecycle; this owns meaning.
+// whole map, time/cat/system produce text, exit ends the session. The session owns the lifecycle; this
+// owns meaning. What comes out are session events (format/events.ts), plain values that the renderers
+// (format/render.ts) turn into text or JSON.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { EventSpec, MapSpec } from '../artifact.ts';
-import { decodeEventArgs } from '../format/decode.ts';
-import { buildMapDump } from '../format/dump.ts';
-import type { MapDump, PrintfArg } from '../format/model.ts';
+import { decodeEventArgs, decodeEventValue } from '../format/decode.ts';
+import type { PrintfRecord, SessionEvent } from '../format/events.ts';
+import type { MapDump } from '../format/model.ts';
 import { formatPrintf } from '../format/printf.ts';
 import { strftime } from '../format/strftime.ts';
-import { displayString, decodeUtf8Lossless } from '../format/strings.ts';
-import { renderMap } from '../format/text.ts';
 import type { BpfMap } from '../maps.ts';
 
-export interface PrintfRecord {
-  kind: 'printf';
-  /** The probe's printf call, by event id. */
-  id: number;
-  text: string;
-  args: PrintfArg[];
-}
+export type { PrintfRecord };
 
 export interface EventSink {
-  /** Every piece of text the script prints, in order (printf, print, time, cat). */
-  output(text: string): void;
-  printf?(record: PrintfRecord): void;
+  /** Every event the script's output is made of, in order (printf, print, time, cat, system). */
+  event(event: SessionEvent): void;
   /** The script called exit(code). */
   exit(code: number): void;
   /** Reads a map as the renderers want it (per-CPU values reduced). */
@@ -33,10 +26,10 @@ export interface EventSink {
 
 export interface DispatchOptions {
   /**
-   * Print traced strings (printf's `%s` arguments, print() of a string, map keys and values) as the
-   * bytes they are. By default they are escaped for the terminal: control characters and invalid
-   * UTF-8 become `\xNN` (runtime/format/strings.ts), so a traced comm or file name cannot drive the
-   * terminal. Raw text keeps invalid UTF-8 as lone surrogates: textToBytes gives the bytes back.
+   * Format printf's `%s` arguments as the bytes they are. By default they are escaped for the terminal:
+   * control characters and invalid UTF-8 become `\xNN` (runtime/format/strings.ts), so a traced comm or
+   * file name cannot drive the terminal. Raw text keeps invalid UTF-8 as lone surrogates: textToBytes
+   * gives the bytes back. (print() values and maps stay values: the renderer escapes them.)
    */
   rawStrings?: boolean;
 }
@@ -82,50 +75,41 @@ export class EventDispatcher {
       case 'printf': {
         const args = decodeEventArgs(spec.args, record);
         const text = formatPrintf(spec.format, args, this.raw ? { lossless: true } : { escapeStrings: true });
-        this.sink.printf?.({ kind: 'printf', id, text, args });
-        this.sink.output(text);
+        this.sink.event({ kind: 'printf', id, text, args });
         return;
       }
       case 'printMap': {
         const target = this.maps.get(spec.map);
         if (!target) return;
-        const dump = this.sink.dump(target.spec, target.map);
-        this.sink.output(renderMap(limit(dump, spec.top ?? 0, spec.div ?? 1), { raw: this.raw }));
+        this.sink.event({ kind: 'map', map: this.sink.dump(target.spec, target.map), top: spec.top ?? 0, div: spec.div ?? 1 });
         return;
       }
-      case 'printValue': {
-        const [value] = decodeEventArgs([spec.value], record);
-        const text = typeof value === 'bigint' ? String(value) : displayString(typeof value === 'string' ? value : decodeUtf8Lossless(value!), { raw: this.raw });
-        this.sink.output(`${text}\n`);
+      case 'printValue':
+        this.sink.event({ kind: 'value', value: decodeEventValue(spec.value, record) });
         return;
-      }
       case 'time':
-        this.sink.output(strftime(spec.format, new Date()));
+        this.sink.event({ kind: 'time', text: strftime(spec.format, new Date()) });
         return;
       case 'cat': {
         const path = formatPrintf(spec.format, decodeEventArgs(spec.args, record));
+        let text: string;
         try {
-          this.sink.output(readFileSync(path, 'utf8'));
+          text = readFileSync(path, 'utf8');
         } catch (e) {
-          this.sink.output(`tsbt: cat: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+          // An error, not output: bpftrace writes it to stderr too.
+          this.sink.event({ kind: 'warning', message: `cat: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+          return;
         }
+        this.sink.event({ kind: 'cat', text });
         return;
       }
       case 'system': {
         // Only compiled with --unsafe. Run in a shell, as bpftrace does; its output joins ours.
         const command = formatPrintf(spec.format, decodeEventArgs(spec.args, record));
         const r = spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8' });
-        this.sink.output(r.stdout ?? '');
+        this.sink.event({ kind: 'system', text: r.stdout ?? '' });
         return;
       }
     }
   }
-}
-
-/** print(@m, top, div): the `top` largest entries (they are sorted ascending), values divided by `div`. */
-function limit(dump: MapDump, top: number, div: number): MapDump {
-  let entries = dump.entries;
-  if (top > 0 && entries.length > top) entries = entries.slice(entries.length - top);
-  if (div > 1) entries = entries.map((e) => (typeof e.value === 'bigint' ? { ...e, value: e.value / BigInt(div) } : e));
-  return { ...dump, entries };
 }

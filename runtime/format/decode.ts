@@ -3,7 +3,7 @@ import { renderValue } from './text.ts';
 import { decodeInet } from './inet.ts';
 import { bootNsToDate, strftime } from './strftime.ts';
 import type { EventArg, FieldLayout, KeyLayout, ValueKind } from '../artifact.ts';
-import type { MapValue, Primitive, PrintfArg } from './model.ts';
+import type { MapValue, Primitive, PrintfArg, TupleValue } from './model.ts';
 import { decodeUtf8Lossless } from './strings.ts';
 
 /** The bytes of a C string field: up to the first NUL, at most `size` bytes. */
@@ -117,7 +117,7 @@ export function decodeEventArgs(args: EventArg[], record: DataView): PrintfArg[]
       case 'string': return readCStringBytes(record, arg.offset, arg.size);
       case 'inet': case 'stack': case 'symbol': return decodeField(record, 0, arg);
       // A tuple prints as `(1, abc)`, as print() shows it.
-      case 'tuple': return renderValue({ kind: 'tuple', values: arg.fields.map((f) => decodeField(record, 0, f)) }).slice(0, -1);
+      case 'tuple': return renderValue(decodeEventValue(arg, record)).slice(0, -1);
       case 'strftime': {
         const ns = record.getBigUint64(arg.offset, true);
         const { date, micros } = bootNsToDate(ns, process.hrtime.bigint(), Date.now());
@@ -125,6 +125,13 @@ export function decodeEventArgs(args: EventArg[], record: DataView): PrintfArg[]
       }
     }
   });
+}
+
+/** The value `print(value)` prints, from its event record: strings as text, tuples as tuples. */
+export function decodeEventValue(arg: EventArg, record: DataView): Primitive | TupleValue {
+  if (arg.kind === 'tuple') return { kind: 'tuple', values: arg.fields.map((f) => decodeField(record, 0, f)) };
+  const [value] = decodeEventArgs([arg], record);
+  return value instanceof Uint8Array ? bytesToText(value) : value!;
 }
 
 /** Bytes one value of this kind takes in the map (one CPU's copy for per-CPU maps). */

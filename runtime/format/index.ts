@@ -1,4 +1,4 @@
-// The output layer: raw bytes → value model → text or JSON. See each module for the bpftrace rules it follows.
+// The output layer: raw bytes → value model → session events → text or JSON (render.ts chooses). See each module for the bpftrace rules it follows.
 export type {
   HistBucket,
   HistValue,
@@ -13,6 +13,7 @@ export type {
 export {
   bytesToText,
   decodeEventArgs,
+  decodeEventValue,
   decodeField,
   decodeKey,
   decodeValue,
@@ -60,13 +61,17 @@ export {
   jsonExitMaps,
   jsonLostEvents,
   jsonMap,
+  jsonMapFull,
   jsonMaps,
   jsonPrintf,
   jsonString,
+  jsonText,
   jsonTime,
   jsonType,
   jsonValue,
 } from './json.ts';
+export { createRenderer, type OutputFormat, type Rendered, type Renderer } from './render.ts';
+export type { SessionEvent } from './events.ts';
 export { formatPrintf, formatPrintfBytes } from './printf.ts';
 export {
   parsePrintfFormat,

@@ -1,15 +1,27 @@
 // The JSON renderer (`-f json`): bpftrace's NDJSON, one object per line, each line ending in "\n".
+// render.ts says which event becomes which record.
 //
-// Shapes and spacing are bpftrace 0.17's, checked with `bpftrace -f json` (the newest docs describe
-// none of them). Where we differ from 0.17 on purpose:
+// Shapes and spacing are bpftrace 0.17's, checked with `bpftrace -f json` on this machine: printf,
+// time, cat, syscall (system()'s output), value, map, hist, stats, attached_probes, lost_events. The
+// newest bpftrace documentation names the option (`-f json`) but describes none of the shapes; where
+// the newest bpftrace source differs, it says below. Where we differ from 0.17 on purpose:
 // - strings are always valid JSON and valid UTF-8: control characters are escaped the way bpftrace
 //   escapes them (`\n`, `\t`, `\r`, `\"`, `\\`, else `\u00XX`), and bytes that are not UTF-8 become
 //   U+FFFD (0.17 writes the byte 0xff as the invalid escape `\uffffffff`);
 // - the exit dump has no blank lines (0.17 prints the text mode's two newlines before it even with
-//   `-f json`; the newest bpftrace source prints nothing there), so the stream stays NDJSON.
-// Newer bpftrace source (not its docs) also changed some shapes, which we do not follow: it writes
-// `{"type":"attached_probes", "count":N}` and `{"type":"lost_events", "count":N}`, and quotes integers
-// a double cannot hold.
+//   `-f json`; the newest bpftrace source prints nothing there), so the stream stays NDJSON;
+// - lost events are one record, written when the script ends (bpftrace writes them while it runs, as
+//   it notices them), with the same shape;
+// - `map_full` is ours: bpftrace has no record for updates a full map refused (with -k it writes a
+//   `helper_error` per failed call, with its source location); tsbt counts them per map and writes
+//   `{"type": "map_full", "data": {"@m": {"max_entries": 4, "dropped_updates": 6}}}` at the end,
+//   shaped like the map records;
+// - errors and warnings (a file cat() cannot read, a full map) stay on stderr as text, as in 0.17.
+// Newer bpftrace source (not its docs) changed some shapes, which we do not follow: it writes
+// `{"type": "attached_probes", "count": N, "data": {"probes": N}}` and the same `count` in
+// lost_events (the `data` part is 0.17's, which is what programs that read the stream look for),
+// no space after the commas between histogram buckets, and integers a double cannot hold as strings
+// (we write every integer as a number, as 0.17 does: JSON.parse rounds those beyond 2^53).
 import type { ValueKind } from '../artifact.ts';
 import { hist2BucketEnd, hist2BucketStart, lhistBucketEnd, lhistBucketStart } from './hist.ts';
 import type { HistValue, MapDump, MapValue, Primitive, TupleValue } from './model.ts';
@@ -49,14 +61,27 @@ export function jsonLostEvents(count: number | bigint): string {
   return `{"type": "lost_events", "data": {"events": ${count}}}\n`;
 }
 
+/**
+ * Text the script printed, as a record of its type: `{"type": "printf", "data": "hi\n"}`, `time`
+ * (time(fmt)), `cat` (cat(path)), `syscall` (system(cmd)'s output).
+ */
+export function jsonText(type: 'printf' | 'time' | 'cat' | 'syscall', output: string | Uint8Array): string {
+  return `{"type": "${type}", "data": ${jsonString(output)}}\n`;
+}
+
 /** One printf's output: `{"type": "printf", "data": "hi\n"}`. Give the bytes to keep invalid UTF-8 out. */
 export function jsonPrintf(output: string | Uint8Array): string {
-  return `{"type": "printf", "data": ${jsonString(output)}}\n`;
+  return jsonText('printf', output);
 }
 
 /** time(fmt)'s output: `{"type": "time", "data": "12:00:01\n"}`. */
 export function jsonTime(output: string): string {
-  return `{"type": "time", "data": ${jsonString(output)}}\n`;
+  return jsonText('time', output);
+}
+
+/** tsbt's own record for a map that was full (see above): `{"type": "map_full", "data": {"@m": {...}}}`. */
+export function jsonMapFull(map: string, maxEntries: number, droppedUpdates: number): string {
+  return `{"type": "map_full", "data": {${jsonString(map)}: {"max_entries": ${maxEntries}, "dropped_updates": ${droppedUpdates}}}}\n`;
 }
 
 /** print(value) of a value that is not a map: `{"type": "value", "data": 5}`, `... "data": [1,"a"]}`. */

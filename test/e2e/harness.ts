@@ -21,7 +21,10 @@ export interface TsbtRun {
 }
 
 export interface RunOptions {
-  /** Called once `Attached N probes` is on stderr; its promise may generate load, then the test decides. */
+  /**
+   * Called once `Attached N probes` is on stderr (with -f json: the attached_probes record is on
+   * stdout); its promise may generate load, then the test decides.
+   */
   onAttached?: (child: { kill(signal: NodeJS.Signals): void }) => Promise<void> | void;
   timeoutMs?: number;
 }
@@ -36,13 +39,18 @@ export function runTsbt(args: string[], options: RunOptions = {}): Promise<TsbtR
       child.kill('SIGKILL');
       reject(new Error(`tsbt ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, options.timeoutMs ?? 20_000);
-    child.stdout.on('data', (d) => (stdout += d));
+    const seen = () => {
+      if (attached || !(/Attached \d+ probes?/.test(stderr) || /^\{"type": "attached_probes"/m.test(stdout))) return;
+      attached = true;
+      Promise.resolve(options.onAttached?.({ kill: (s) => child.kill(s) })).catch(reject);
+    };
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      seen();
+    });
     child.stderr.on('data', (d) => {
       stderr += d;
-      if (!attached && /Attached \d+ probes?/.test(stderr)) {
-        attached = true;
-        Promise.resolve(options.onAttached?.({ kill: (s) => child.kill(s) })).catch(reject);
-      }
+      seen();
     });
     child.on('error', reject);
     child.on('close', (code, signal) => {

@@ -172,6 +172,8 @@ export interface TracedOptions {
   tag: string;
   /** Called once `Attached N probe(s)` is on stderr. */
   onAttached?(proc: ChildProcess, sampler: HeldSampler): Promise<void> | void;
+  /** Called as soon as the process is started (with -f json and a held stdout, nothing says "attached"). */
+  onSpawn?(proc: ChildProcess): Promise<void> | void;
   /** Don't read stdout until the process exits (a reader that does not keep up). */
   holdStdout?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -192,6 +194,10 @@ export function runTraced(args: string[], options: TracedOptions): Promise<Trace
       reject(new Error(`tsbt ${args.join(' ')} timed out\nstderr: ${stderr}`));
     }, options.timeoutMs ?? 15_000);
     if (options.holdStdout) proc.stdout.pause();
+    Promise.resolve(options.onSpawn?.(proc)).catch((e) => {
+      proc.kill('SIGKILL');
+      reject(e);
+    });
     proc.stdout.on('data', (d: Buffer) => out.push(d));
     proc.stderr.on('data', (d) => {
       stderr += d;

@@ -76,6 +76,39 @@ k('a reader that does not keep up: tsbt stops reading, the kernel drops and coun
   assert.ok(noLeaks(r), leakReport(r));
 });
 
+k('-f json, a reader that does not keep up: printf records + the lost_events record == generated, exactly', async () => {
+  const tag = uniqueTag();
+  const n = 1_000_000;
+  const r = await runTraced(['-f', 'json', ...flood(tag, n)], {
+    tag,
+    timeoutMs: 30_000,
+    holdStdout: true,
+    // Nothing says "attached" on stderr with -f json (it is a record, on the held stdout): watch the
+    // -c command appear (held until the probes are attached) and finish instead.
+    async onSpawn(proc) {
+      const deadline = Date.now() + 20_000;
+      while (childrenOf(proc.pid!).length === 0 && proc.exitCode === null && Date.now() < deadline) await sleep(10);
+      while (childrenOf(proc.pid!).length > 0 && Date.now() < deadline) await sleep(20);
+      proc.stdout!.resume();
+    },
+  });
+  assert.is(r.code, 0, r.stderr);
+  assert.not.match(r.stderr, /Lost/, 'lost events are a record, not a message');
+  const lines = r.stdout.split('\n');
+  assert.is(lines.pop(), '', 'the output ends with a newline');
+  const records = lines.map((l) => JSON.parse(l) as { type: string; data: unknown });
+  const got = records.filter((x) => x.type === 'printf' && /^\d+\n$/.test(x.data as string)).length;
+  const lost = records.filter((x) => x.type === 'lost_events');
+  assert.is(lost.length, 1, 'one lost_events record');
+  const events = (lost[0]!.data as { events: number }).events;
+  assert.ok(events > 0, 'events were lost');
+  assert.is(got + events, n, `received ${got}, lost ${events}`);
+  // The map counts every call; then the lost events, last.
+  assert.equal(records.slice(-2), [{ type: 'map', data: { [`@${tag}`]: n } }, { type: 'lost_events', data: { events } }]);
+  assert.is(records[0]!.type, 'attached_probes');
+  assert.ok(noLeaks(r), leakReport(r));
+});
+
 k('-o FILE survives SIGTERM complete: every event written or counted lost, then the maps', async () => {
   const tag = uniqueTag();
   const n = 100_000;

@@ -196,7 +196,8 @@ k('stop() runs END, reads the maps, then everything is closed', async () => {
   getppidAs(name, 4);
   const result = await session.stop();
   assert.is(result.reason, 'stopped');
-  assert.is(output, 'end\n');
+  // onOutput is what the CLI prints: END's output, then the maps.
+  assert.is(output, 'end\n\n\n@n: 4\n');
   assert.equal(result.maps.find((m) => m.name === '@n')?.entries[0]?.value, 4n);
   assertAllClosed(tracked, before);
 });
@@ -207,7 +208,7 @@ k('pause(): events wait in the ring buffer; what does not fit is counted; receiv
   // A 16 KB ring holds a few hundred of these 24-byte records.
   const artifact = compiled(`tracepoint:syscalls:sys_enter_getppid /comm == "${name}"/ { printf("%d\\n", pid); }`, { eventRingBytes: 4 * 4096 });
   let received = 0;
-  const session = await run(artifact, { onOutput: () => received++ });
+  const session = await run(artifact, { onPrintf: () => received++ });
   session.pause();
   getppidAs(name, N);
   await new Promise((r) => setTimeout(r, 50));
