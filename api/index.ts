@@ -1,10 +1,15 @@
 // The programmatic API (the CLI is a thin shell over it): compile a script to an artifact, run an
-// artifact as a Session that delivers printf events and maps, stop it.
+// artifact as a Session that delivers its events (printf, print, time, ..., the maps at exit) and its
+// maps, stop it.
 //
 //   const { artifact, diagnostics } = compile('tracepoint:syscalls:sys_enter_openat < @[comm] = count(); >');
 //   const session = await run(artifact!, { onPrintf: (e) => console.log(e.text) });
 //   setTimeout(() => session.stop(), 1000);
 //   const { maps } = await session.wait();
+//
+// or, as an async iterator that ends with the session:
+//
+//   for await (const event of session.events()) if (event.kind === 'printf') console.log(event.text);
 
 import { type Diagnostic, renderDiagnostic } from '../grammar/diagnostics.ts';
 import { SourceFile } from '../grammar/source.ts';
@@ -50,6 +55,7 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], source: So
 export { Session, stdlib, SourceFile, hostKernelInfo };
 export type { VerifiedProgram };
 export type { Artifact, CompileResult, Diagnostic, KernelInfo };
-export type { SessionOptions, SessionResult, PrintfRecord } from '../runtime/session.ts';
+export type { SessionOptions, SessionResult, PrintfRecord, SessionEvent } from '../runtime/session.ts';
 export type { MapDump } from '../runtime/format/model.ts';
+export { createRenderer, type OutputFormat, type Renderer } from '../runtime/format/render.ts';
 export { renderExitMaps, renderMaps } from '../runtime/format/text.ts';

@@ -5,14 +5,16 @@
 // throwing, an output that cannot be written) aborts the session (everything closed, wait() rejects);
 // abort() closes everything at once, synchronously, without END (a second Ctrl-C, a dying process).
 //
-// What the script prints comes out as session events (format/events.ts), in order: to onEvent, and
-// rendered in the chosen format (format/render.ts) to onOutput and onMessage.
+// What the script prints comes out as session events (format/events.ts), in order: to onEvent, to
+// every events() iterator, and rendered in the chosen format (format/render.ts) to onOutput and
+// onMessage.
 
 import { describeProgram, type VerifiedProgram } from './verify.ts';
 import { useSymbolizer } from './format/decode.ts';
 import { createSymbolizer } from './events/symbolizer.ts';
 import type { Artifact, MapSpec, ProgramSpec } from './artifact.ts';
 import { EventDispatcher } from './events/dispatch.ts';
+import { EventStream } from './events/stream.ts';
 import type { PrintfRecord, SessionEvent } from './format/events.ts';
 import { createRenderer, type OutputFormat, type Renderer } from './format/render.ts';
 import { attach, type Attachment } from './attach/index.ts';
@@ -26,7 +28,7 @@ import type { FdWatch, Sys } from './sys/sys.ts';
 
 export interface SessionOptions {
   sys: Sys;
-  /** Called with every event, in order, as it happens. */
+  /** Called with every event, in order, as it happens (see events() for the order). */
   onEvent?(event: SessionEvent): void;
   /** Called for every printf, in order, with the formatted text and the decoded arguments. */
   onPrintf?(record: PrintfRecord): void;
@@ -57,7 +59,10 @@ export interface SessionOptions {
 /** Records handled per wake-up at most, so that a flood of events never starves the event loop. */
 const DRAIN_BATCH = 16384;
 
-/** pause()'s hold on reading. */
+/** Events waiting in one events() iterator above which the session stops reading the ring buffer. */
+const STREAM_HIGH_WATER = 65536;
+
+/** pause()'s hold on reading, as opposed to an events() iterator's. */
 const USER_PAUSE = Symbol('pause()');
 
 export interface SessionResult {
@@ -87,9 +92,16 @@ export class Session {
   private stopping = false;
   /** Everything is closed. */
   private closed = false;
-  /** Who asked to stop reading (pause()): records wait in the ring buffer meanwhile (and the kernel counts what no longer fits). */
+  /**
+   * Who asked to stop reading (pause(), an events() iterator that fell behind): records wait in the
+   * ring buffer meanwhile (and the kernel counts what no longer fits).
+   */
   private readonly holds = new Set<unknown>();
   private readonly renderer: Renderer;
+  /** The events() iterators still reading. */
+  private readonly streams = new Set<EventStream<SessionEvent>>();
+  /** The events of start(): the probes attached and BEGIN's output, which every events() iterator gets first. */
+  private readonly startEvents: SessionEvent[] = [];
   /** Set while start() runs: BEGIN's events wait here until the attached event went out. */
   private heldBack: SessionEvent[] | undefined;
   /** Why the session was aborted, if it was. */
@@ -177,6 +189,32 @@ export class Session {
     this.release(USER_PAUSE);
   }
 
+  /**
+   * Every event, in order, for `for await`: first the probes attached and BEGIN's output (whenever
+   * events() is called), then each event from the moment it is called: printf, print() values and
+   * maps, time, cat, system, warnings; when the script ends, the maps (unless print_maps_on_exit is
+   * off), the maps that were full and the events lost; then the iteration ends, once the session
+   * ended (it drives wait()). It throws what wait() rejects with. A consumer slower than the events
+   * makes the session stop reading the ring buffer while many wait; the kernel then counts what it
+   * cannot keep (the lost event). Leaving the loop early does not stop the session.
+   */
+  events(): AsyncIterableIterator<SessionEvent> {
+    const stream: EventStream<SessionEvent> = new EventStream({
+      onLevel: (waiting) => {
+        if (waiting > STREAM_HIGH_WATER) this.hold(stream);
+        else if (waiting <= STREAM_HIGH_WATER / 2) this.release(stream);
+      },
+      onClose: () => {
+        this.streams.delete(stream);
+        this.release(stream);
+      },
+    });
+    for (const event of this.startEvents) stream.push(event);
+    this.streams.add(stream);
+    this.wait().then(() => stream.end(), (error) => stream.fail(error));
+    return stream;
+  }
+
   /** Whether the session is still tracing (not stopping, not closed). */
   get running(): boolean {
     return !this.stopping && !this.closed;
@@ -232,8 +270,8 @@ export class Session {
     }
     const begin = this.heldBack;
     this.heldBack = undefined;
-    this.emit({ kind: 'attached', probes: this.programs.length });
-    for (const event of begin) this.emit(event);
+    this.emit({ kind: 'attached', probes: this.programs.length }, true);
+    for (const event of begin) this.emit(event, true);
     if (!this.exitSeen) this.keepAlive = setInterval(() => {}, 1 << 30);
     if (!this.exitSeen) this.startWatching();
   }
@@ -307,8 +345,8 @@ export class Session {
     }
   }
 
-  /** Hand one event to every consumer: the callbacks and the renderer's two streams. */
-  private emit(event: SessionEvent): void {
+  /** Hand one event to every consumer: the callbacks, the renderer's two streams, the iterators. */
+  private emit(event: SessionEvent, starting = false): void {
     if (this.heldBack) {
       this.heldBack.push(event);
       return;
@@ -322,6 +360,10 @@ export class Session {
       if (output) onOutput?.(output);
       if (message) onMessage?.(message);
     }
+    // Events are plain values that own their data (decode.ts copies strings out of the ring buffer),
+    // so they can wait in a queue.
+    if (starting) this.startEvents.push(event);
+    for (const stream of this.streams) stream.push(event);
   }
 
   private dispatch(record: DataView): void {
