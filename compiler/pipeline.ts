@@ -11,10 +11,11 @@ import { encode } from './bpf/insn.ts';
 import type { CompileContext, CompileOptions } from './context.ts';
 import type { IrProgram } from './ir/ir.ts';
 import { allocateRegisters } from './ir/regalloc.ts';
+import { removeDeadDefinitions } from './ir/dead-code.ts';
 import { type Finalized, finalize, StackOverflowError } from './ir/finalize.ts';
 import type { KernelInfo } from './kernel-info.ts';
 import { lowerUnit } from './passes/lower.ts';
-import { analyseResources } from './passes/resources.ts';
+import { analyseResources, type Resources } from './passes/resources.ts';
 import { applyConfig, declaredMaps } from './passes/config.ts';
 import { ScriptTypes } from './types/script-types.ts';
 import { type ProbeUnit, resolveProbes } from './passes/resolve.ts';
@@ -106,7 +107,7 @@ function compileUnguarded(input: CompileInput): CompileResult {
   const programs: CompiledProgram[] = [];
   const names = new Set<string>();
   for (const ut of typed.units) {
-    const ir = lowerUnit(ut, resources, cx);
+    const ir = removeDeadDefinitions(lowerUnit(ut, resources, cx));
     let code: Finalized;
     try {
       code = finalize(allocateRegisters(ir));
@@ -139,12 +140,16 @@ function compileUnguarded(input: CompileInput): CompileResult {
     programs: programs.map((p) => p.spec),
     events: resources.eventSpecs,
     ...(resources.eventRing ? { eventRing: resources.eventRing } : {}),
-    ...(resources.lostCounter ? { lostCounter: resources.lostCounter } : {}),
     ...(resources.internalMaps.some((m) => m.name === resources.state.map)
-      ? { state: { map: resources.state.map, exitingOffset: resources.state.exitingOffset, startOffset: resources.state.startOffset, drops: resources.state.drops } }
+      ? { state: stateOf(resources.state) }
       : {}),
   };
   return { diagnostics: cx.diagnostics, ast, artifact, programs };
+}
+
+function stateOf(state: Resources['state']): NonNullable<Artifact['state']> {
+  const { map, exitingOffset, startOffset, lostOffset, drops } = state;
+  return { map, exitingOffset, startOffset, ...(lostOffset === undefined ? {} : { lostOffset }), drops };
 }
 
 /** `tsbt_` + the probe's most specific part, at most 15 characters, unique. */

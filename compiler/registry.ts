@@ -90,8 +90,12 @@ export interface Lowerer {
   int(e: Expr): Operand;
   /** An integer expression's value in a register. */
   intReg(e: Expr): VReg;
-  /** Write an expression's bytes (`size` of them: ints as 8-byte words, strings padded) to memory. */
-  writeInto(e: Expr, base: Base, off: number, size: number): void;
+  /**
+   * Write an expression's bytes (`size` of them: ints as 8-byte words, strings NUL-padded) to memory.
+   * `padded: false` lets the bytes after a string's NUL (and between tuple elements) keep whatever they
+   * held: for event records, which user space reads up to the NUL, never for keys or compared values.
+   */
+  writeInto(e: Expr, base: Base, off: number, size: number, padded?: boolean): void;
   /** A register holding `base + off` (for helper pointer arguments). */
   pointer(base: Base, off: number): VReg;
   /** Write a record to the event ring buffer: the event id and then `write` fills the rest. */
@@ -128,7 +132,7 @@ export interface BuiltinVariable {
   /** Integers: produce the value. */
   lower?(l: Lowerer, span: Span): Operand;
   /** Strings (and records): write straight into memory, e.g. `comm` into a map key's slot. */
-  lowerInto?(l: Lowerer, base: Base, off: number, size: number): void;
+  lowerInto?(l: Lowerer, base: Base, off: number, size: number, padded?: boolean): void;
 }
 
 export interface BuiltinFunction {
@@ -154,7 +158,7 @@ export interface BuiltinFunction {
   /** Value functions returning integers. */
   lower?(call: Call, l: Lowerer): Operand;
   /** Value functions returning strings or tuples: write the value into memory (`size` bytes, NUL-padded). */
-  lowerInto?(call: Call, l: Lowerer, base: Base, off: number, size: number): void;
+  lowerInto?(call: Call, l: Lowerer, base: Base, off: number, size: number, padded?: boolean): void;
   /** hist/lhist: write the bucket index for this call's value into the key (a u64 at `base + off`). */
   lowerBucket?(call: Call, l: Lowerer, base: Base, off: number): void;
   /** Statements that emit an event record: describe it (the resources pass gives it an id). */

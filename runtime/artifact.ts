@@ -15,14 +15,13 @@ export interface Artifact {
   events: EventSpec[];
   /** The ring buffer map (by MapSpec.name) that carries events, if any program writes one. */
   eventRing?: string;
-  /** A one-slot u64 array map (by MapSpec.name) counting ring-buffer writes that failed. */
-  lostCounter?: string;
   /**
    * A one-slot array map of u64s shared by every program: a flag set by exit() (probes that fire after
-   * it do nothing, so END and the printed maps agree), and per user map the number of updates the
-   * kernel refused because the map was full.
+   * it do nothing, so END and the printed maps agree), the start time, the count of ring-buffer writes
+   * that failed (`lostOffset`, when there is a ring buffer), and per user map the number of updates
+   * the kernel refused because the map was full.
    */
-  state?: { map: string; exitingOffset: number; drops: { map: string; offset: number }[]; startOffset?: number };
+  state?: { map: string; exitingOffset: number; drops: { map: string; offset: number }[]; startOffset?: number; lostOffset?: number };
   /** Print every user map when the script ends (false with `config = { print_maps_on_exit = 0 }`). */
   printMapsOnExit: boolean;
 }
@@ -42,6 +41,13 @@ export interface MapSpec {
   key?: KeyLayout;
   /** How to decode, reduce (per-CPU) and print values; absent for internal maps. */
   value?: ValueKind;
+  /**
+   * Aggregations kept in a per-CPU array (a keyless `@ = count()`; a keyless histogram, keyed by
+   * bucket index): array slots always exist, so each CPU's copy of a value ends with a u64 at this
+   * offset that every update sets to 1. A slot where no CPU has it set is absent; clear() writes zeros,
+   * zero() zeros the value and keeps the word.
+   */
+  presentOffset?: number;
 }
 
 /** A map key: a C-laid-out struct of fields. A scalar map (`@x`) has no key layout. */

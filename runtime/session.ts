@@ -399,10 +399,10 @@ export class Session {
   }
 
   private lostEvents(): number {
-    if (!this.artifact.lostCounter) return 0;
-    const map = this.maps.get(this.artifact.lostCounter)!;
-    const value = map.lookup(new Uint8Array(4));
-    return value ? Number(new DataView(value.buffer, value.byteOffset).getBigUint64(0, true)) : 0;
+    const state = this.artifact.state;
+    if (state?.lostOffset === undefined) return 0;
+    const value = this.maps.get(state.map)?.lookup(new Uint8Array(4));
+    return value ? Number(new DataView(value.buffer, value.byteOffset).getBigUint64(state.lostOffset, true)) : 0;
   }
 
   /** The state map's per-map counters of updates refused because the map was full (lower.ts counts them). */

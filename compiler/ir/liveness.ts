@@ -53,9 +53,13 @@ function buildBlocks(insns: readonly Located[]): Block[] {
   return blocks;
 }
 
-export function liveIntervals(insns: readonly Located[]): Interval[] {
-  const blocks = buildBlocks(insns);
-  // Backward dataflow to a fixpoint: in = use ∪ (out − def), out = ∪ in(succ).
+/** The basic blocks (instruction ranges) with the registers live out of each. */
+export function blockLiveness(insns: readonly Located[]): { first: number; last: number; liveOut: ReadonlySet<VReg> }[] {
+  return solve(buildBlocks(insns));
+}
+
+/** Backward dataflow to a fixpoint: in = use ∪ (out − def), out = ∪ in(succ). */
+function solve(blocks: Block[]): Block[] {
   let changed = true;
   while (changed) {
     changed = false;
@@ -68,6 +72,11 @@ export function liveIntervals(insns: readonly Located[]): Interval[] {
       if (block.liveIn.size !== before) changed = true;
     }
   }
+  return blocks;
+}
+
+export function liveIntervals(insns: readonly Located[]): Interval[] {
+  const blocks = solve(buildBlocks(insns));
   const ranges = new Map<VReg, Interval>();
   const touch = (reg: VReg, pos: number) => {
     const iv = ranges.get(reg);

@@ -18,8 +18,6 @@ import type { UnitTypes, VarInfo, VarSite } from './typecheck.ts';
 import type { KernelMember } from '../types/kernel-types.ts';
 
 const BPF_ANY = 0;
-const BPF_NOEXIST = 1;
-const EEXIST = 17;
 
 export function lowerUnit(ut: UnitTypes, res: Resources, cx: CompileContext): IrProgram {
   return new UnitLowerer(ut, res, cx).run();
@@ -142,8 +140,8 @@ class UnitLowerer implements Lowerer {
     return r;
   }
 
-  writeInto(e: Expr, base: Base, off: number, size: number): void {
-    this.b.at(e.span, () => this.writeIntoUncached(e, base, off, size));
+  writeInto(e: Expr, base: Base, off: number, size: number, padded = true): void {
+    this.b.at(e.span, () => this.writeIntoUncached(e, base, off, size, padded));
   }
 
   emitEvent(id: number, size: number, write: (record: VReg) => void): void {
@@ -158,10 +156,7 @@ class UnitLowerer implements Lowerer {
     this.b.jmp(done);
     // The ring buffer is full: count the loss so the user hears about it.
     this.b.place(lost);
-    const key = this.b.frame.alloc(4);
-    this.b.store(4, 'fp', key, imm(0));
-    const counter = this.b.call(Helper.map_lookup_elem, [reg(this.b.ldmap(this.res.lostCounter!)), reg(this.b.addr(key))])!;
-    this.b.jcond('jeq', counter, imm(0), done);
+    const counter = this.stateAddress(this.res.state.lostOffset!);
     const one = this.b.movImm(1);
     this.b.emit({ op: 'atomicAdd', base: counter, off: 0, size: 8, src: one });
     this.b.place(done);
@@ -190,8 +185,6 @@ class UnitLowerer implements Lowerer {
     const result = this.b.call(Helper.map_update_elem, [reg(this.b.ldmap(plan.spec.name)), reg(this.b.addr(key)), reg(this.b.addr(value)), imm(flags)])!;
     const ok = this.b.label('stored');
     this.b.jcond('jeq', result, imm(0), ok);
-    // NOEXIST inserts fail with EEXIST when another CPU inserted first: not a drop.
-    if (flags === BPF_NOEXIST) this.b.jcond('jeq', result, imm(-EEXIST), ok);
     const drop = this.res.state.drops.find((d) => d.map === plan.spec.name)!;
     const counter = this.stateAddress(drop.offset);
     const one = this.b.movImm(1);
@@ -213,7 +206,9 @@ class UnitLowerer implements Lowerer {
 
   /** Build a map's key on the stack and return its frame offset. */
   buildKey(m: MapRef, plan: MapPlan = this.mapPlan(m.name)): number {
-    const slot = this.b.frame.alloc(plan.spec.keySize);
+    // At least 8 bytes: scalar keys and bucket indexes are written as u64s (an array's u32 index is
+    // their low half).
+    const slot = this.b.frame.alloc(Math.max(8, plan.spec.keySize));
     if (plan.info.keys.length === 0 && plan.bucketOffset === undefined) {
       this.b.store(8, 'fp', slot, imm(0));
       return slot;
@@ -386,11 +381,14 @@ class UnitLowerer implements Lowerer {
     if (value.kind === 'Call') {
       const fn = this.cx.registry.functions.get(value.callee)!;
       if (fn.role === 'aggregation') {
-        const ptr = this.aggregationPointer(target, plan, (key) => {
-          if (plan.bucketOffset !== undefined) fn.lowerBucket!(value, this, 'fp', key + plan.bucketOffset);
-        });
-        fn.lowerUpdate!(value, this, ptr.value);
-        this.b.place(ptr.skip);
+        this.updateAggregation(
+          target,
+          plan,
+          (key) => {
+            if (plan.bucketOffset !== undefined) fn.lowerBucket!(value, this, 'fp', key + plan.bucketOffset);
+          },
+          (pointer) => fn.lowerUpdate!(value, this, pointer),
+        );
         return;
       }
     }
@@ -432,28 +430,39 @@ class UnitLowerer implements Lowerer {
   }
 
   /**
-   * A pointer to this CPU's value of an aggregation, creating the entry (zeroed) when absent. The
-   * insert uses NOEXIST so that two CPUs creating the same key do not wipe each other's counts.
+   * Update this CPU's value of an aggregation in place: `update` changes the value through a pointer.
+   * When the key is absent (a hash's first event for it), the pointer is to a zeroed stack copy
+   * instead, and the result is inserted with BPF_ANY. That is safe on per-CPU hashes: if another CPU
+   * inserted the key meanwhile, the kernel writes only this CPU's copy, which was zero.
    */
-  private aggregationPointer(target: MapRef, plan: MapPlan, completeKey: (key: number) => void): { value: VReg; skip: Label } {
+  private updateAggregation(target: MapRef, plan: MapPlan, completeKey: (key: number) => void, update: (value: VReg) => void): void {
     const key = this.buildKey(target, plan);
     completeKey(key);
+    const done = this.b.label('updated');
+    const found = this.b.call(Helper.map_lookup_elem, [reg(this.b.ldmap(plan.spec.name)), reg(this.b.addr(key))])!;
     const value = this.b.reg();
+    this.b.mov(value, reg(found));
+    const present = plan.spec.presentOffset;
+    if (present !== undefined) {
+      // A per-CPU array slot: always there (the check is for the verifier); mark it written.
+      this.b.jcond('jeq', value, imm(0), done);
+      this.b.store(8, value, present, imm(1));
+      update(value);
+      this.b.place(done);
+      return;
+    }
+    const cold = this.b.movImm(0);
     const have = this.b.label('have');
-    const skip = this.b.label('skip');
-    const lookup = () => {
-      const r = this.b.call(Helper.map_lookup_elem, [reg(this.b.ldmap(plan.spec.name)), reg(this.b.addr(key))])!;
-      this.b.mov(value, reg(r));
-    };
-    lookup();
     this.b.jcond('jne', value, imm(0), have);
-    const zero = this.b.frame.alloc(plan.spec.valueSize);
-    zeroMemory(this.b, 'fp', zero, plan.spec.valueSize);
-    this.updateMap(plan, key, zero, BPF_NOEXIST);
-    lookup();
-    this.b.jcond('jeq', value, imm(0), skip);
+    const initial = this.b.frame.alloc(plan.spec.valueSize);
+    zeroMemory(this.b, 'fp', initial, plan.spec.valueSize);
+    this.b.emit({ op: 'addr', dst: value, off: initial });
+    this.b.mov(cold, imm(1));
     this.b.place(have);
-    return { value, skip };
+    update(value);
+    this.b.jcond('jeq', cold, imm(0), done);
+    this.updateMap(plan, key, initial, BPF_ANY);
+    this.b.place(done);
   }
 
   /** Pointer to a (non-aggregation) map value for the key, or 0 when absent. */
@@ -594,8 +603,14 @@ class UnitLowerer implements Lowerer {
     const out = this.b.reg();
     this.b.mov(out, l);
     if ((op === '/' || op === '%') && signed) {
-      this.signedDivide(op, out, r);
-      return reg(out);
+      // Operands that cannot be negative need no sign fixing: non-negative constants, and unsigned
+      // values narrower than 64 bits (kept zero-extended in their registers).
+      const nonNegative = (o: Operand, t: Type) => ('imm' in o ? o.imm >= 0 : t.kind === 'int' && !t.signed && t.size < 8);
+      const divisorPositive = 'imm' in r && r.imm > 0;
+      if (!(nonNegative(l, lt) && divisorPositive)) {
+        this.signedDivide(op, out, r, divisorPositive);
+        return reg(out);
+      }
     }
     const alu = ({ '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '&': 'and', '|': 'or', '^': 'xor', '<<': 'lsh', '>>': signed ? 'arsh' : 'rsh' } as const)[op as '+'];
     // An immediate shift outside 0..63 (a value known only here, like cpid) is refused by the verifier;
@@ -615,18 +630,27 @@ class UnitLowerer implements Lowerer {
    * is negative when the signs differ, the remainder takes the dividend's sign (C semantics); x/0 is 0
    * and x%0 is x, as eBPF defines them.
    */
-  private signedDivide(op: string, out: VReg, divisor: Operand): void {
-    const d = this.b.reg();
-    this.b.mov(d, divisor);
+  private signedDivide(op: string, out: VReg, divisor: Operand, divisorPositive: boolean): void {
     const negDividend = this.b.reg();
-    const negDivisor = this.b.reg();
     this.b.mov(negDividend, imm(0));
-    this.b.mov(negDivisor, imm(0));
     const a = this.b.label('sdivA');
     this.b.jcond('jsge', out, imm(0), a);
     this.b.emit({ op: 'neg', dst: out });
     this.b.mov(negDividend, imm(1));
     this.b.place(a);
+    if (divisorPositive) {
+      // A positive constant divisor: only the dividend's sign matters.
+      this.b.alu(op === '/' ? 'div' : 'mod', out, divisor);
+      const done = this.b.label('sdivC');
+      this.b.jcond('jeq', negDividend, imm(0), done);
+      this.b.emit({ op: 'neg', dst: out });
+      this.b.place(done);
+      return;
+    }
+    const d = this.b.reg();
+    this.b.mov(d, divisor);
+    const negDivisor = this.b.reg();
+    this.b.mov(negDivisor, imm(0));
     const b = this.b.label('sdivB');
     this.b.jcond('jsge', d, imm(0), b);
     this.b.emit({ op: 'neg', dst: d });
@@ -843,7 +867,7 @@ class UnitLowerer implements Lowerer {
     return { base: 'fp', off: slot };
   }
 
-  private writeIntoUncached(e: Expr, base: Base, off: number, size: number): void {
+  private writeIntoUncached(e: Expr, base: Base, off: number, size: number, padded: boolean): void {
     const t = this.typeOf(e);
     if (t.kind === 'int') {
       this.b.store(8, base, off, this.int(e));
@@ -856,7 +880,7 @@ class UnitLowerer implements Lowerer {
       case 'Ident': {
         const v = this.cx.registry.variables.get(e.name)!;
         if (!v.lowerInto) throw new Error(`builtin ${e.name} cannot be written to memory`);
-        v.lowerInto(this, base, off, size);
+        v.lowerInto(this, base, off, size, padded);
         return;
       }
       case 'Var': {
@@ -881,18 +905,18 @@ class UnitLowerer implements Lowerer {
       case 'Tuple': {
         if (t.kind !== 'tuple') throw new Error('tuple type expected');
         // Padding between elements is zeroed: tuples are compared and hashed as raw bytes.
-        zeroMemory(this.b, base, off, size);
-        e.elems.forEach((x, i) => this.writeInto(x, base, off + t.offsets[i]!, storageSize(t.elems[i]!)));
+        if (padded) zeroMemory(this.b, base, off, size);
+        e.elems.forEach((x, i) => this.writeInto(x, base, off + t.offsets[i]!, storageSize(t.elems[i]!), padded));
         return;
       }
       case 'Ternary': {
         const otherwise = this.b.label('telse');
         const done = this.b.label('tend');
         this.branchUnless(e.cond, otherwise);
-        this.writeInto(e.then, base, off, size);
+        this.writeInto(e.then, base, off, size, padded);
         this.b.jmp(done);
         this.b.place(otherwise);
-        this.writeInto(e.else, base, off, size);
+        this.writeInto(e.else, base, off, size, padded);
         this.b.place(done);
         return;
       }
@@ -917,7 +941,7 @@ class UnitLowerer implements Lowerer {
           const src = this.b.reg();
           this.b.mov(src, reg(this.ctx()));
           this.b.alu('add', src, reg(loc));
-          zeroMemory(this.b, base, off, size);
+          if (padded) zeroMemory(this.b, base, off, size);
           this.b.call(Helper.probe_read_kernel_str, [reg(this.pointer(base, off)), imm(Math.min(size, field.size)), reg(src)], false);
           return;
         }
@@ -938,7 +962,7 @@ class UnitLowerer implements Lowerer {
       case 'Call': {
         const fn = this.cx.registry.functions.get(e.callee)!;
         if (!fn.lowerInto) throw new Error(`function ${e.callee} cannot be written to memory`);
-        fn.lowerInto(e, this, base, off, size);
+        fn.lowerInto(e, this, base, off, size, padded);
         return;
       }
       default:

@@ -34,12 +34,10 @@ export interface Resources {
   eventSpecs: EventSpec[];
   internalMaps: MapSpec[];
   eventRing?: string;
-  lostCounter?: string;
-  state: { map: string; exitingOffset: number; startOffset: number; drops: { map: string; offset: number }[]; usesExit: boolean };
+  state: { map: string; exitingOffset: number; startOffset: number; lostOffset?: number; drops: { map: string; offset: number }[]; usesExit: boolean };
 }
 
 export const RING_MAP = 'tsbt_events';
-export const LOST_MAP = 'tsbt_lost';
 export const STATE_MAP = 'tsbt_state';
 export const STACK_MAP = 'tsbt_stacks';
 /** Frames kept per stack (bpftrace's limit). */
@@ -47,10 +45,19 @@ export const STACK_FRAMES = 127;
 
 export function analyseResources(typed: Typed, cx: CompileContext, declared: Map<string, DeclaredMap>): Resources {
   const maps = new Map<string, MapPlan>();
-  const used = new Set<string>([RING_MAP, LOST_MAP, STATE_MAP, STACK_MAP]);
+  const used = new Set<string>([RING_MAP, STATE_MAP, STACK_MAP]);
+  const deleted = new Set<string>();
+  for (const ut of typed.units) {
+    forEachCall(ut.unit.block.body, (call) => {
+      const target = call.args[0];
+      if (call.callee === 'delete' && target?.kind === 'Map') deleted.add(target.name);
+    });
+  }
   for (const info of [...typed.maps.values()].sort((a, b) => a.name.localeCompare(b.name))) {
-    const plan = planMap(info, kernelMapName(info.name, used), cx);
     const decl = declared.get(info.name);
+    const plan = !decl && !deleted.has(info.name) && info.keys.length === 0 && info.value.kind === 'aggregation'
+      ? planArrayAggregation(info, kernelMapName(info.name, used))
+      : planMap(info, kernelMapName(info.name, used), cx);
     if (decl) {
       const aggregation = info.value.kind === 'aggregation';
       if (!aggregation && decl.type.includes('percpu')) {
@@ -86,29 +93,29 @@ export function analyseResources(typed: Typed, cx: CompileContext, declared: Map
     });
   }
 
-  // Global state: the exit flag, then one drop counter per user map.
-  // Layout: u64 exiting; u64 start time (for `elapsed`, written by user space); u64 drops per map.
-  const drops = [...maps.values()].map((m, i) => ({ map: m.spec.name, offset: 16 + 8 * i }));
+  // Global state, one array slot of u64s: the exit flag; the start time (for `elapsed`, written by user
+  // space); when there are events, the count of ring-buffer writes that failed; one drop counter per
+  // user map. Counters live here, not in maps of their own, because a map value's address is a
+  // constant (BPF_PSEUDO_MAP_VALUE): a count is three instructions, with no lookup.
+  const needsEvents = eventSpecs.length > 0;
+  const lostOffset = needsEvents ? 16 : undefined;
+  const dropsStart = needsEvents ? 24 : 16;
+  const drops = [...maps.values()].map((m, i) => ({ map: m.spec.name, offset: dropsStart + 8 * i }));
   const usesExit = eventSpecs.some((e) => e.kind === 'exit');
   const usesElapsed = typed.units.some((ut) => [...ut.types.keys()].some((e) => e.kind === 'Ident' && e.name === 'elapsed'));
-  const state = { map: STATE_MAP, exitingOffset: 0, startOffset: 8, drops, usesExit };
+  const state = { map: STATE_MAP, exitingOffset: 0, startOffset: 8, ...(lostOffset === undefined ? {} : { lostOffset }), drops, usesExit };
   const internalMaps: MapSpec[] = [];
   const usesStacks = typed.units.some((ut) => [...ut.types.values()].some((t) => t.kind === 'stack'));
   if (usesStacks) {
     internalMaps.push({ name: STACK_MAP, type: 'stack_trace', keySize: 4, valueSize: 8 * STACK_FRAMES, maxEntries: cx.options.mapMaxEntries });
   }
-  if (usesExit || usesElapsed || drops.length > 0) {
-    internalMaps.push({ name: STATE_MAP, type: 'array', keySize: 4, valueSize: 16 + 8 * drops.length, maxEntries: 1 });
+  if (usesExit || usesElapsed || needsEvents || drops.length > 0) {
+    internalMaps.push({ name: STATE_MAP, type: 'array', keySize: 4, valueSize: dropsStart + 8 * drops.length, maxEntries: 1 });
   }
-  const needsEvents = eventSpecs.length > 0;
   if (needsEvents) {
     internalMaps.push({ name: RING_MAP, type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: cx.options.eventRingBytes });
-    internalMaps.push({ name: LOST_MAP, type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
   }
-  return {
-    maps, events, eventSpecs, internalMaps, state,
-    ...(needsEvents ? { eventRing: RING_MAP, lostCounter: LOST_MAP } : {}),
-  };
+  return { maps, events, eventSpecs, internalMaps, state, ...(needsEvents ? { eventRing: RING_MAP } : {}) };
 }
 
 /** `tsbt_` + the script name's letters, at most 15 characters, unique within the script. */
@@ -155,6 +162,34 @@ function planMap(info: MapInfo, name: string, cx: CompileContext): MapPlan {
   };
   if (fields.length > 0) spec.key = { fields } satisfies KeyLayout;
   return { spec, info, keyFields, ...(bucketOffset === undefined ? {} : { bucketOffset }) };
+}
+
+/**
+ * A keyless aggregation (`@ = count()`, `@ = hist(x)`) in a per-CPU array: slot 0, or one slot per
+ * histogram bucket with the bucket index as the key. The lookup cannot miss, so there is no insert
+ * path: the program is smaller than with a hash, and cheaper per event. Array slots always exist, so
+ * each CPU's copy ends with a word the update sets to 1, telling a slot never written (not printed)
+ * from one that holds 0 (printed, as after zero()). Maps that delete() touches stay hashes.
+ */
+function planArrayAggregation(info: MapInfo, name: string): MapPlan {
+  const value = valueKind(info.value);
+  const presentOffset = valueSize(value);
+  const spec: MapSpec = {
+    name,
+    scriptName: info.name,
+    type: 'percpu_array',
+    keySize: 4,
+    valueSize: presentOffset + 8,
+    maxEntries: 1,
+    value,
+    presentOffset,
+  };
+  if (value.kind !== 'hist' && value.kind !== 'lhist') return { spec, info, keyFields: [] };
+  spec.maxEntries = value.kind === 'hist'
+    ? ((64 - value.k) << value.k) + 1
+    : Math.floor((value.max - value.min) / value.step) + 2;
+  spec.key = { fields: [{ kind: 'int', offset: 0, size: 4, signed: false }] };
+  return { spec, info, keyFields: [], bucketOffset: 0 };
 }
 
 function flatten(t: Type, offset: number): FieldLayout[] {

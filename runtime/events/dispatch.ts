@@ -9,6 +9,7 @@ import type { EventSpec, MapSpec } from '../artifact.ts';
 import { decodeEventArgs, decodeEventValue } from '../format/decode.ts';
 import type { PrintfRecord, SessionEvent } from '../format/events.ts';
 import type { MapDump } from '../format/model.ts';
+import { resetValue } from '../format/present.ts';
 import { formatPrintf } from '../format/printf.ts';
 import { strftime } from '../format/strftime.ts';
 import type { BpfMap } from '../maps.ts';
@@ -63,6 +64,15 @@ export class EventDispatcher {
       case 'zeroMap': {
         const target = this.maps.get(spec.map);
         if (!target) return;
+        if (target.spec.presentOffset !== undefined) {
+          // A per-CPU array's slots cannot be deleted: they are rewritten (format/present.ts).
+          for (const key of target.map.keys()) {
+            const value = target.map.lookup(key);
+            const reset = value && resetValue(target.spec, value, target.map.possibleCpus, spec.kind === 'clearMap' ? 'clear' : 'zero');
+            if (reset) target.map.update(key, reset);
+          }
+          return;
+        }
         for (const key of target.map.keys()) {
           if (spec.kind === 'clearMap') target.map.delete(key);
           else target.map.update(key, new Uint8Array(target.map.valueBufferSize));

@@ -4,6 +4,7 @@ import { decodeField, decodeKey, decodeValue } from './decode.ts';
 import { hist2MaxIndex, lhistBucketCount } from './hist.ts';
 import type { HistBucket, MapDump, MapEntry, Primitive } from './model.ts';
 import { sortEntries } from './order.ts';
+import { presentEntries } from './present.ts';
 
 export interface RawMapEntry {
   key: Uint8Array;
@@ -18,6 +19,7 @@ export interface RawMapEntry {
  */
 export function buildMapDump(spec: MapSpec, raw: RawMapEntry[], nCpus: number): MapDump {
   if (!spec.value) throw new Error(`map ${spec.name} has no value layout to print`);
+  if (spec.presentOffset !== undefined) raw = presentEntries(spec, raw, nCpus);
   const valueKind = spec.value;
   // percpu_hash, percpu_array, lru_percpu_hash: a lookup returns one copy per possible CPU.
   const perCpu = isPerCpuMap(spec.type);

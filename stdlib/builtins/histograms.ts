@@ -92,21 +92,33 @@ function log2Index(l: Lowerer, n: VReg, k: number): VReg {
   for (let i = 5; i >= 0; i--) {
     const shift = 1 << i;
     const skip = b.label('h2s');
-    const limit = b.reg();
-    b.emit({ op: 'ldimm64', dst: limit, value: 1n << BigInt(shift) });
-    b.jcond('jlt', v, reg(limit), skip);
+    // Only 2^32 needs a 64-bit constant; the smaller limits fit a jump's immediate.
+    if (shift === 32) {
+      const limit = b.reg();
+      b.emit({ op: 'ldimm64', dst: limit, value: 1n << 32n });
+      b.jcond('jlt', v, reg(limit), skip);
+    } else {
+      b.jcond('jlt', v, imm(2 ** shift), skip);
+    }
     b.alu('rsh', v, imm(shift));
     b.alu('add', bit, imm(shift));
     b.place(skip);
   }
-  if (k > 0) b.alu('sub', bit, imm(k));
+  if (k === 0) {
+    // No sub-buckets: the index is (l + 1) + 0 + 1.
+    b.mov(out, reg(bit));
+    b.alu('add', out, imm(2));
+    b.place(done);
+    return out;
+  }
+  b.alu('sub', bit, imm(k));
   const x = b.reg();
   b.mov(x, reg(n));
   b.alu('rsh', x, reg(bit));
   b.alu('and', x, imm(mask));
   b.mov(out, reg(bit));
   b.alu('add', out, imm(1));
-  if (k > 0) b.alu('lsh', out, imm(k));
+  b.alu('lsh', out, imm(k));
   b.alu('add', out, reg(x));
   b.alu('add', out, imm(1));
   b.place(done);

@@ -34,10 +34,12 @@ export const ntop: BuiltinFunction = {
     if (call.args.length === 2 && c.typeOf(call.args[0]!).kind !== 'int') c.error('the family must be an integer', call.args[0]!.span);
     return { kind: 'inet' };
   },
-  lowerInto(call, l, base, off, size) {
+  lowerInto(call, l, base, off, size, padded = true) {
     const addr = call.args[call.args.length - 1]!;
     const t = l.typeOf(addr);
-    zeroMemory(l.b, base, off, size);
+    // In an event record the address's own family says how many bytes user space reads, and they are
+    // all written below; with a family given apart from the address (two arguments), they may not be.
+    if (padded || call.args.length === 2) zeroMemory(l.b, base, off, size);
     if (call.args.length === 2) l.b.store(8, base, off, l.int(call.args[0]!));
     else l.b.store(8, base, off, imm(familyOf(t) ?? AF_INET));
     if (t.kind === 'int') l.b.store(4, base, off + 8, reg(l.intReg(addr)));

@@ -12,7 +12,8 @@ import { parsePrintfFormat } from '../../grammar/printf-format.ts';
 function lowerEvent(call: Call, l: Lowerer): void {
   const plan = l.eventFor(call);
   l.emitEvent(plan.id, plan.size, (record) => {
-    for (const arg of plan.args) if (!('constant' in arg)) l.writeInto(arg.expr, record, arg.offset, arg.size);
+    // Unpadded: user space reads each string up to its NUL.
+    for (const arg of plan.args) if (!('constant' in arg)) l.writeInto(arg.expr, record, arg.offset, arg.size, false);
   });
 }
 

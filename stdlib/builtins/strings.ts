@@ -34,14 +34,14 @@ export const str: BuiltinFunction = {
     }
     return { kind: 'string', size };
   },
-  lowerInto(call, l, base, off, size) {
+  lowerInto(call, l, base, off, size, padded = true) {
     const [p] = call.args;
     if (p!.kind === 'Positional') {
       writeBytes(l.b, Buffer.from(l.positional(p!.index)), base, off, size);
       return;
     }
     // Zero first: the helper stops at the NUL, and strings are compared and hashed as whole buffers.
-    zeroMemory(l.b, base, off, size);
+    if (padded) zeroMemory(l.b, base, off, size);
     const t = l.typeOf(call);
     const n = Math.min(size, t.kind === 'string' ? t.size : size);
     const helper = l.probe.userPointers ? Helper.probe_read_user_str : Helper.probe_read_kernel_str;

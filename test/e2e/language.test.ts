@@ -46,6 +46,12 @@ const cases: [name: string, script: string, expected: string, args?: string[]][]
   ['tsbt blocks < >, let with types that wrap, config, map declarations, literal forms',
     'config = { max_strlen = 32 } let @lru = lruhash(10); BEGIN < let $x: uint8 = 255; $x++; let $y: int8 = 127; $y += 1; @lru[1] = $x; printf("%d %d %d %x\\n", $y, 1_000 + 0x10 + 010, sizeof(uint32), 1e3); exit(); >',
     '-128 1024 4 3e8\n\n\n@lru[1]: 0\n'],
+  // Keyless aggregations live in per-CPU arrays: a slot prints once written (also when zero() made it
+  // 0), and not after clear(). clear()/zero() act in user space when their event arrives, after this
+  // BEGIN has finished (as in bpftrace): @n's second min() is cleared too, and prints as an empty map.
+  ['keyless aggregations: print, zero() and clear()',
+    'BEGIN { @c = count(); @c = count(); print(@c); zero(@c); @h = hist(2); zero(@h); @g = count(); clear(@g); @s = sum(0); @m = max(-3); print(@m); @n = min(4); clear(@n); @n = min(9); exit(); }',
+    '@c: 2\n@m: -3\n\n\n@c: 0\n\n@h:\n\n@m: -3\n\n@s: 0\n'],
   ['strncmp, strcontains, strlen',
     'BEGIN { $s = "hello world"; printf("%d %d %d %d %d\\n", strncmp($s, "help", 3), strncmp($s, "help", 4), strcontains($s, "o w"), strcontains($s, "xyz"), strlen($s)); exit(); }',
     '0 1 1 0 11\n\n\n'],

@@ -56,19 +56,35 @@ function errors(src: string): string[] {
   return build(src).diagnostics.map((d) => d.message);
 }
 
-t('a keyed count: comm straight into the key slot (zeroed first), lookup, insert-if-absent, in-place add', () => {
-  // A full map (E2BIG) counts a dropped update in the global state map; EEXIST (another CPU won the
-  // insert) does not.
+t('a keyed count: comm straight into the key slot (zeroed first), lookup, in-place add; first event: a stack copy inserted', () => {
+  // Absent key: the update goes to a zeroed stack copy (r0 is pointed at it, r1 flags it) and is
+  // inserted with BPF_ANY; a full map (E2BIG) counts a dropped update in the global state map.
   assert.equal(asm('BEGIN < @[comm] = count(); >'), [
     '*(u64 *)(r10 -16) = 0x0', '*(u64 *)(r10 -8) = 0x0', 'r1 = r10', 'r1 += -0x10', 'r2 = 0x10',
     'call get_current_comm#16', 'r1 = map[tsbt_at] ll', 'r2 = r10', 'r2 += -0x10', 'call map_lookup_elem#1',
-    'r6 = r0', 'if r6 != 0x0 goto +22', '*(u64 *)(r10 -24) = 0x0', 'r1 = map[tsbt_at] ll', 'r2 = r10',
-    'r2 += -0x10', 'r3 = r10', 'r3 += -0x18', 'r4 = 0x1', 'call map_update_elem#2',
-    'if r0 == 0x0 goto +5', 'if r0 == -0x11 goto +4', 'r1 = &map[tsbt_state][16] ll', 'r2 = 0x1', 'lock *(u64 *)(r1 +0) += r2',
-    'r1 = map[tsbt_at] ll', 'r2 = r10', 'r2 += -0x10', 'call map_lookup_elem#1', 'r6 = r0',
-    'if r6 == 0x0 goto +3', 'r1 = *(u64 *)(r6 +0)', 'r1 += 0x1', '*(u64 *)(r6 +0) = r1', 'r0 = 0x0',
-    'exit',
+    'r1 = 0x0', 'if r0 != 0x0 goto +4', '*(u64 *)(r10 -24) = 0x0', 'r0 = r10', 'r0 += -0x18', 'r1 = 0x1',
+    'r2 = *(u64 *)(r0 +0)', 'r2 += 0x1', '*(u64 *)(r0 +0) = r2', 'if r1 == 0x0 goto +13',
+    'r1 = map[tsbt_at] ll', 'r2 = r10', 'r2 += -0x10', 'r3 = r10', 'r3 += -0x18', 'r4 = 0x0', 'call map_update_elem#2',
+    'if r0 == 0x0 goto +4', 'r1 = &map[tsbt_state][16] ll', 'r2 = 0x1', 'lock *(u64 *)(r1 +0) += r2',
+    'r0 = 0x0', 'exit',
   ]);
+});
+
+t('a keyless aggregation is a per-CPU array slot: lookup, mark written, add; no insert path', () => {
+  assert.equal(asm('BEGIN < @ = count(); >'), [
+    '*(u64 *)(r10 -8) = 0x0', 'r1 = map[tsbt_at] ll', 'r2 = r10', 'r2 += -0x8', 'call map_lookup_elem#1',
+    'if r0 == 0x0 goto +4', '*(u64 *)(r0 +8) = 0x1', 'r1 = *(u64 *)(r0 +0)', 'r1 += 0x1', '*(u64 *)(r0 +0) = r1',
+    'r0 = 0x0', 'exit',
+  ]);
+  const r = build('BEGIN < @c = count(); @h = hist(1); @l = lhist(1, 0, 100, 10); @k[1] = count(); @d = sum(1); delete(@d); >');
+  const maps = Object.fromEntries(r.artifact!.maps.map((m) => [m.scriptName ?? m.name, m]));
+  assert.equal([maps['@c']!.type, maps['@c']!.keySize, maps['@c']!.valueSize, maps['@c']!.maxEntries, maps['@c']!.presentOffset], ['percpu_array', 4, 16, 1, 8]);
+  // One slot per bucket, the bucket index as the key: hist(n) has 65 buckets, this lhist 12.
+  assert.equal([maps['@h']!.type, maps['@h']!.maxEntries, maps['@h']!.key], ['percpu_array', 65, { fields: [{ kind: 'int', offset: 0, size: 4, signed: false }] }]);
+  assert.equal([maps['@l']!.type, maps['@l']!.maxEntries], ['percpu_array', 12]);
+  // Keyed maps, and maps delete() removes entries from, stay hashes.
+  assert.equal([maps['@k']!.type, maps['@k']!.presentOffset], ['percpu_hash', undefined]);
+  assert.equal([maps['@d']!.type, maps['@d']!.presentOffset], ['percpu_hash', undefined]);
 });
 
 t('maps get tsbt_ names, per-CPU hashes for aggregations, C-laid-out keys', () => {

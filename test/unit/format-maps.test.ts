@@ -13,6 +13,7 @@ import {
   type MapDump,
   type RawMapEntry,
 } from '../../runtime/format/index.ts';
+import { presentEntries, resetValue } from '../../runtime/format/present.ts';
 
 const NCPUS = 2;
 
@@ -212,6 +213,38 @@ t('names order bytewise; print(@m) prints the same lines as the exit dump', () =
   assert.is(renderMap(zz), '@zz: 1\n');
   const all = [zz, b, dump('@a_', undefined, INT, [[[], 3n]]), dump('@A', undefined, INT, [[[], 4n]]), dump('@', undefined, INT, [[[], 5n]])];
   assert.is(renderExitMaps(all), '\n\n@: 5\n@A: 4\n@a_: 3\n@b[2]: 1\n@b[1]: 2\n@zz: 1\n');
+});
+
+// Keyless aggregations live in per-CPU arrays (MapSpec.presentOffset): each CPU's copy is the value and
+// then a word the program sets to 1. These build the raw bytes bpf() returns for such a map.
+function arraySlot(copies: [bigint, bigint][]): Uint8Array {
+  const bytes = new Uint8Array(16 * copies.length);
+  const view = new DataView(bytes.buffer);
+  copies.forEach(([value, present], cpu) => {
+    view.setBigUint64(cpu * 16, value, true);
+    view.setBigUint64(cpu * 16 + 8, present, true);
+  });
+  return bytes;
+}
+const ARRAY_COUNT: MapSpec = { name: 'tsbt_c', scriptName: '@c', type: 'percpu_array', keySize: 4, valueSize: 16, maxEntries: 1, value: COUNT, presentOffset: 8 };
+const slot0 = new Uint8Array(4);
+
+t('per-CPU array aggregations: a slot no CPU wrote is absent, a written one prints even when 0', () => {
+  assert.equal(buildMapDump(ARRAY_COUNT, [{ key: slot0, value: arraySlot([[0n, 0n], [0n, 0n]]) }], NCPUS).entries, []);
+  assert.is(renderMap(buildMapDump(ARRAY_COUNT, [{ key: slot0, value: arraySlot([[3n, 1n], [4n, 1n]]) }], NCPUS)), '@c: 7\n');
+  // Written by one CPU only; then zeroed by zero(): still there.
+  assert.is(renderMap(buildMapDump(ARRAY_COUNT, [{ key: slot0, value: arraySlot([[0n, 0n], [5n, 1n]]) }], NCPUS)), '@c: 5\n');
+  assert.is(renderMap(buildMapDump(ARRAY_COUNT, [{ key: slot0, value: arraySlot([[0n, 1n], [0n, 1n]]) }], NCPUS)), '@c: 0\n');
+  // The decoders see the value alone, as in a hash: the present words are cut out.
+  const [entry] = presentEntries(ARRAY_COUNT, [{ key: slot0, value: arraySlot([[3n, 1n], [4n, 1n]]) }], NCPUS);
+  assert.equal([...new BigUint64Array(entry!.value.buffer)], [3n, 4n]);
+});
+
+t('per-CPU array aggregations: clear() empties a slot, zero() keeps written ones present', () => {
+  const written = arraySlot([[3n, 1n], [0n, 0n]]);
+  assert.equal(resetValue(ARRAY_COUNT, written, NCPUS, 'clear'), arraySlot([[0n, 0n], [0n, 0n]]));
+  assert.equal(resetValue(ARRAY_COUNT, written, NCPUS, 'zero'), arraySlot([[0n, 1n], [0n, 1n]]));
+  assert.is(resetValue(ARRAY_COUNT, arraySlot([[0n, 0n], [0n, 0n]]), NCPUS, 'zero'), undefined);
 });
 
 t.run();
