@@ -1,6 +1,7 @@
 // Emits IR: fresh virtual registers and labels, and the source span of the AST node being lowered,
 // which every emitted instruction carries (the source map behind `--emit asm` and verifier errors).
 
+import { removeUnreachable } from './reachable.ts';
 import type { Span } from '../../grammar/source.ts';
 import type { AluOpName, CondName, Size } from '../bpf/opcodes.ts';
 import { Frame } from './frame.ts';
@@ -63,7 +64,7 @@ export class IrBuilder {
   }
 
   finish(): IrProgram {
-    return { insns: this.insns, vregCount: this.nextReg, frameSize: this.frame.used };
+    return { insns: removeUnreachable(this.insns), vregCount: this.nextReg, frameSize: this.frame.used };
   }
 }
 
