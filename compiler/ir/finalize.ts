@@ -111,9 +111,11 @@ export function finalize(alloc: Allocation): Finalized {
 }
 
 /**
- * Move several sources into several destination registers at once, as if simultaneously: emit a move
- * only when nothing still pending reads its destination; break cycles with an xor swap (eBPF has no
- * exchange and no free scratch register is guaranteed).
+ * Move several sources into a helper call's argument registers at once, as if simultaneously: emit a
+ * move only when nothing still pending reads its destination. A cycle is broken by saving one
+ * destination in a caller-saved register no pending move uses (r0 first: the call overwrites it
+ * anyway). Only when there is none, an xor swap (eBPF has no exchange), which the verifier refuses on
+ * pointers.
  */
 export function parallelMove(moves: { dst: number; src: Operand }[]): Insn[] {
   const out: Insn[] = [];
@@ -131,10 +133,17 @@ export function parallelMove(moves: { dst: number; src: Operand }[]): Insn[] {
       out.push(Insn.mov(m!.dst, m!.src.reg));
       continue;
     }
-    // Every pending destination is still read: a cycle. Swap the first pair, then redirect readers.
+    // Every pending destination is still read: a cycle. Save the first destination, redirect its readers.
     const m = pending[0]!;
     const a = m.dst;
     const b = m.src.reg;
+    const busy = new Set(pending.flatMap((o) => [o.dst, o.src.reg]));
+    const scratch = [R0, R1, R1 + 1, R1 + 2, R1 + 3, R1 + 4].find((r) => !busy.has(r) && !moves.some((o) => o.dst === r));
+    if (scratch !== undefined) {
+      out.push(Insn.mov(scratch, a));
+      for (const o of pending) if (o.src.reg === a) o.src = { reg: scratch };
+      continue;
+    }
     out.push(Insn.alu('xor', a, b), Insn.alu('xor', b, a), Insn.alu('xor', a, b));
     pending.shift();
     for (const o of pending) {
