@@ -92,7 +92,7 @@ export const usdtProbes: KernelInfo['usdtProbes'] = (path) => {
     return [];
   }
   return probes.map((p) => {
-    const info: UsdtProbeInfo = { provider: p.provider, name: p.name, offset: p.pcOffset, semaphoreOffset: p.semaphoreOffset, args: [] };
+    const info: UsdtProbeInfo = { provider: p.provider, name: p.name, offset: p.pcOffset, address: p.pc, semaphoreOffset: p.semaphoreOffset, args: [] };
     if (p.argsError) {
       info.argsError = p.argsError;
       return info;

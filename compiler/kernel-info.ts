@@ -41,6 +41,8 @@ export interface UsdtProbeInfo {
   name: string;
   /** File offset of the probe point. */
   offset: number;
+  /** Link-time address of the probe point (its pc). */
+  address?: number;
   /** File offset of the semaphore (0 when the probe has none). */
   semaphoreOffset: number;
   args: UsdtArgLocation[];

@@ -37,6 +37,11 @@ export interface ConcreteProbe {
   tracing?: { btfId: number; hook: 'fentry' | 'fexit' };
   /** USDT probes: where each argument is (registers, memory, constants) instead of `argOffsets`. */
   usdtArgs?: readonly UsdtArgLocation[];
+  /**
+   * uprobes and USDT probes: the probe point's link-time address in `attach.path`. When the probe
+   * fires, ip is its run-time address: the difference is the file's load bias (for uaddr()).
+   */
+  linkAddress?: number;
 }
 
 export interface ProbeProvider {
@@ -69,8 +74,14 @@ export interface Checker {
   constantOf(e: Expr): bigint | undefined;
   /** Positional parameter `$index` (1-based) as given on the command line. */
   positional(index: number): string | undefined;
+  /** The default string (and buffer) size: max_strlen. */
+  maxStrlen(): number;
+  /** A warning: the script still compiles. */
+  warn(message: string, span: Span, hint?: string): void;
   /** The address of a kernel symbol, if it exists. */
   kernelSymbol(name: string): bigint | undefined;
+  /** Facts about the kernel and the binaries probed. */
+  readonly kernel: KernelInfo;
   /** --unsafe was given: builtins that act on the system are allowed. */
   unsafe(): boolean;
   /** For functions with `rawArgs`: check and type an expression. */

@@ -13,6 +13,27 @@ const SIMPLE_ESCAPES: Record<string, string> = {
   n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"', "'": "'", a: '\x07', b: '\b', e: '\x1b', f: '\f', v: '\v',
 };
 
+/**
+ * The character standing for the byte an escape (`\xNN`, `\NNN`) gives. Bytes from 0x80 up become the
+ * lone surrogates U+DC80..U+DCFF (runtime/format/strings.ts's lossless convention), so that `"\xff"`
+ * is the one byte 0xff and not the UTF-8 encoding of U+00FF; literalBytes() turns them back.
+ */
+function escapedByte(byte: number): string {
+  return String.fromCharCode(byte < 0x80 ? byte : 0xdc00 + byte);
+}
+
+/** The bytes of a string literal's value: UTF-8, with escaped bytes as they were written. */
+export function literalBytes(value: string): Uint8Array {
+  if (!/[\udc80-\udcff]/.test(value)) return new TextEncoder().encode(value);
+  const out: number[] = [];
+  for (const ch of value) {
+    const c = ch.charCodeAt(0);
+    if (ch.length === 1 && c >= 0xdc80 && c <= 0xdcff) out.push(c - 0xdc00);
+    else out.push(...new TextEncoder().encode(ch));
+  }
+  return Uint8Array.from(out);
+}
+
 const isOctal = (c: string | undefined) => c !== undefined && c >= '0' && c <= '7';
 const isHex = (c: string | undefined) => c !== undefined && /^[0-9a-fA-F]$/.test(c);
 
@@ -43,11 +64,11 @@ export function scanString(text: string, start: number): ScannedLiteral<string> 
     } else if (isOctal(e)) {
       let j = i + 1;
       while (j < i + 4 && isOctal(text[j])) j++;
-      value += String.fromCharCode(parseInt(text.slice(i + 1, j), 8) & 0xff);
+      value += escapedByte(parseInt(text.slice(i + 1, j), 8) & 0xff);
       i = j;
     } else if (e === 'x' && isHex(text[i + 2])) {
       const j = isHex(text[i + 3]) ? i + 4 : i + 3;
-      value += String.fromCharCode(parseInt(text.slice(i + 2, j), 16));
+      value += escapedByte(parseInt(text.slice(i + 2, j), 16));
       i = j;
     } else {
       const what = e === 'x' ? '`\\x` needs one or two hex digits after it' : `unknown escape \`\\${e}\` in string`;

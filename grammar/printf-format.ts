@@ -3,7 +3,7 @@
 // runtime formats events with it.
 
 /** What a conversion expects as its argument. */
-export type PrintfArgKind = 'int' | 'string' | 'char' | 'pointer';
+export type PrintfArgKind = 'int' | 'string' | 'char' | 'pointer' | 'buffer';
 
 export type LengthModifier = '' | 'hh' | 'h' | 'l' | 'll' | 'j' | 'z' | 't';
 
@@ -24,7 +24,7 @@ export interface PrintfConversion {
   /** Where the conversion is in the format string: its `%` and one past its last character. */
   start: number;
   end: number;
-  /** The conversion character: one of `d i u o x X c s p`. */
+  /** The conversion: one of `d i u o x X c s p`, or bpftrace's `r rx rh` for buf() values. */
   conversion: string;
   argKind: PrintfArgKind;
   flags: PrintfFlags;
@@ -54,10 +54,10 @@ export type PrintfParseResult = { ok: true; format: PrintfFormat } | { ok: false
 
 const ARG_KINDS: Record<string, PrintfArgKind> = {
   d: 'int', i: 'int', u: 'int', o: 'int', x: 'int', X: 'int',
-  c: 'char', s: 'string', p: 'pointer',
+  c: 'char', s: 'string', p: 'pointer', r: 'buffer',
 };
 
-const SUPPORTED = 'supported conversions: %d %i %u %o %x %X %c %s %p and %% for a percent sign';
+const SUPPORTED = 'supported conversions: %d %i %u %o %x %X %c %s %p, %r %rx %rh for buf() and %% for a percent sign';
 
 export function parsePrintfFormat(format: string): PrintfParseResult {
   const pieces: PrintfPiece[] = [];
@@ -120,18 +120,25 @@ function parseConversion(
   if (conversion === undefined) {
     return { message: 'incomplete conversion at the end of the format string', start, end: i, hint: 'write %% for a percent sign' };
   }
-  const end = i + 1;
+  // bpftrace's buffer conversions: %r, and %rx / %rh for all-hex forms.
+  const variant = conversion === 'r' && (format[i + 1] === 'x' || format[i + 1] === 'h') ? format[i + 1]! : '';
+  const end = i + 1 + variant.length;
   if (conversion === '%') return { percentSign: true, end }; // glibc ignores flags and width on %%
   const spec = format.slice(start, end);
   const argKind = ARG_KINDS[conversion];
   if (!argKind) {
-    const what = 'aAeEfFgG'.includes(conversion) ? 'floating-point conversions are not supported' : `unknown conversion \`${spec}\``;
-    return { message: what, start, end, hint: SUPPORTED };
+    if ('aAeEfFgG'.includes(conversion)) {
+      return {
+        message: 'floating-point conversions are not supported: BPF (and so bpftrace and tsbt) has no floating-point numbers',
+        start, end, hint: 'print a scaled integer instead, e.g. printf("%d.%02d", $x / 100, $x % 100)',
+      };
+    }
+    return { message: `unknown conversion \`${spec}\``, start, end, hint: SUPPORTED };
   }
-  if (length && (argKind === 'string' || argKind === 'char')) {
+  if (length && (argKind === 'string' || argKind === 'char' || argKind === 'buffer')) {
     return { message: `length modifier \`${length}\` cannot apply to %${conversion}`, start, end, hint: `write %${conversion}` };
   }
-  return { start, end, conversion, argKind, flags, width: width.value, precision, length };
+  return { start, end, conversion: conversion + variant, argKind, flags, width: width.value, precision, length };
 }
 
 function readNumber(format: string, start: number): { value?: number; end: number } {

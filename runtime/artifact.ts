@@ -66,7 +66,13 @@ export type FieldLayout =
    */
   | { kind: 'stack'; offset: number; size: 16; map: string; user: boolean; mode: 'bpftrace' | 'perf' | 'raw'; limit: number }
   /** ksym/usym: { u64 address; u64 pid }, printed as the symbol's name. */
-  | { kind: 'symbol'; offset: number; size: 16; user: boolean };
+  | { kind: 'symbol'; offset: number; size: 16; user: boolean }
+  /** buf(): { u64 length; u8 data[size - 8] }, printed with bytes outside 32..126 as `\xNN`. */
+  | { kind: 'buffer'; offset: number; size: number }
+  /** username: { u64 uid }, printed as the user's name from /etc/passwd (empty when it has none). */
+  | { kind: 'username'; offset: number; size: 8 }
+  /** strftime(fmt, ns) kept in a map: { u64 ns since boot }, printed as local time in `format`. */
+  | { kind: 'timestamp'; offset: number; size: 8; format: string };
 
 /**
  * What a map's value is, which decides how per-CPU copies reduce and how it prints.
@@ -78,6 +84,7 @@ export type FieldLayout =
  * - hist, lhist: one u64 count per bucket; the bucket index is the *last key field* (a u64 appended
  *   to the script's key), so one script-level entry is spread over several map entries.
  * - tuple: a C-laid-out struct of fields (plain, not per-CPU).
+ * - field: one field at offset 0 (plain, not per-CPU).
  */
 export type ValueKind =
   | { kind: 'count' }
@@ -92,7 +99,9 @@ export type ValueKind =
   | { kind: 'lhist'; min: number; max: number; step: number }
   | { kind: 'int'; size: 1 | 2 | 4 | 8; signed: boolean }
   | { kind: 'string'; size: number }
-  | { kind: 'tuple'; size: number; fields: FieldLayout[] };
+  | { kind: 'tuple'; size: number; fields: FieldLayout[] }
+  /** One value user space turns into text (an address, a stack, a buffer, a username...), printed as itself. */
+  | { kind: 'field'; size: number; field: FieldLayout };
 
 export type ProgramType = 'tracepoint' | 'raw_tracepoint' | 'perf_event' | 'kprobe' | 'tracing';
 
@@ -154,7 +163,7 @@ export type AttachSpec =
   /** A uprobe at a file offset; `refCtrOffset` is a USDT semaphore's file offset; `pid` limits it to one process. */
   | { kind: 'uprobe'; path: string; offset: number; retprobe: boolean; refCtrOffset?: number; pid?: number };
 
-export type EventSpec = PrintfEvent | ExitEvent | MapActionEvent | PrintValueEvent | TimeEvent | CommandEvent;
+export type EventSpec = PrintfEvent | ExitEvent | MapActionEvent | PrintValueEvent | TimeEvent | CommandEvent | JoinEvent;
 
 /** Every event record starts with a u64 event id; its fields follow at the offsets given. */
 export interface PrintfEvent {
@@ -213,6 +222,19 @@ export interface CommandEvent {
   size: number;
   format: string;
   args: EventArg[];
+}
+
+/**
+ * `join(argv[, delim])`: `count` C strings of `slotSize` bytes each from offset 16 (a NUL-terminated
+ * array of string pointers read in the kernel), printed joined by `delim` up to the first empty one.
+ */
+export interface JoinEvent {
+  kind: 'join';
+  id: number;
+  size: number;
+  delimiter: string;
+  count: number;
+  slotSize: number;
 }
 
 /** An argument is either read from the record or known at compile time (string literals, constants). */

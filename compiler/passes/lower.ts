@@ -3,6 +3,7 @@
 // event record) and are always NUL-padded, so they compare word by word; maps are reached through their
 // names, patched to fds at load time.
 
+import { literalBytes } from '../../grammar/literals.ts';
 import type { AssignStmt, Binary, Call, Expr, IncDec, MapRef, Stmt } from '../../grammar/ast.ts';
 import { Helper } from '../bpf/helpers.ts';
 import { type CondName, negateCond } from '../bpf/opcodes.ts';
@@ -255,6 +256,18 @@ class UnitLowerer implements Lowerer {
             fn.lowerStatement(e, this);
             return;
           }
+        }
+        if (e.kind === 'Ternary' && this.typeOf(e).kind === 'void') {
+          // `c ? printf(...) : exit()`: an if/else of two statements.
+          const otherwise = this.b.label('telse');
+          const after = this.b.label('tend');
+          this.b.at(e.cond.span, () => this.branchUnless(e.cond, otherwise));
+          this.statement({ kind: 'ExprStmt', expr: e.then, span: e.then.span });
+          this.b.jmp(after);
+          this.b.place(otherwise);
+          this.statement({ kind: 'ExprStmt', expr: e.else, span: e.else.span });
+          this.b.place(after);
+          return;
         }
         if (e.kind === 'IncDec') {
           this.incDec(e, false);
@@ -875,7 +888,7 @@ class UnitLowerer implements Lowerer {
     }
     switch (e.kind) {
       case 'Str':
-        writeBytes(this.b, Buffer.from(e.value), base, off, size);
+        writeBytes(this.b, literalBytes(e.value), base, off, size);
         return;
       case 'Ident': {
         const v = this.cx.registry.variables.get(e.name)!;

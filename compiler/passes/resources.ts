@@ -198,6 +198,9 @@ function flatten(t: Type, offset: number): FieldLayout[] {
   if (t.kind === 'inet') return [{ kind: 'inet', offset, size: 24 }];
   if (t.kind === 'stack') return [{ kind: 'stack', offset, size: 16, map: STACK_MAP, user: t.user, mode: t.mode, limit: t.limit }];
   if (t.kind === 'symbol') return [{ kind: 'symbol', offset, size: 16, user: t.user }];
+  if (t.kind === 'buffer') return [{ kind: 'buffer', offset, size: storageSize(t) }];
+  if (t.kind === 'username') return [{ kind: 'username', offset, size: 8 }];
+  if (t.kind === 'timestamp') return [{ kind: 'timestamp', offset, size: 8, format: t.format }];
   if (t.kind === 'tuple') return t.elems.flatMap((e, i) => flatten(e, offset + t.offsets[i]!));
   throw new Error(`no layout for ${t.kind}`);
 }
@@ -205,7 +208,7 @@ function flatten(t: Type, offset: number): FieldLayout[] {
 function valueSize(v: ValueKind): number {
   switch (v.kind) {
     case 'string': return v.size;
-    case 'tuple': return v.size;
+    case 'tuple': case 'field': return v.size;
     case 'min': case 'max': case 'avg': case 'stats': return 16;
     default: return 8;
   }
@@ -226,8 +229,9 @@ function valueKind(t: Type): ValueKind {
     case 'string': return { kind: 'string', size: t.size };
     case 'int': return { kind: 'int', size: 8, signed: t.signed };
     case 'tuple': return { kind: 'tuple', size: t.size, fields: flatten(t, 0) };
-    // One-field values (an address, a stack, a symbol) are stored as a one-element tuple layout.
-    case 'inet': case 'stack': case 'symbol': return { kind: 'tuple', size: storageSize(t), fields: flatten(t, 0) };
+    // Values user space turns into text (an address, a stack, a symbol, a buffer...): one field.
+    case 'inet': case 'stack': case 'symbol': case 'buffer': case 'username': case 'timestamp':
+      return { kind: 'field', size: Math.ceil(storageSize(t) / 8) * 8, field: flatten(t, 0)[0]! };
     default: throw new Error(`no map value kind for ${t.kind}`);
   }
 }
@@ -251,7 +255,7 @@ function layoutEvent(exprs: Expr[], types: Map<Expr, Type>): { args: EventArg[];
     const t = types.get(expr)!;
     const size = storageSize(t);
     if (t.kind === 'string') args.push({ kind: 'string', offset, size });
-    else if (t.kind === 'inet' || t.kind === 'stack' || t.kind === 'symbol') args.push(flatten(t, offset)[0]!);
+    else if (t.kind === 'inet' || t.kind === 'stack' || t.kind === 'symbol' || t.kind === 'buffer' || t.kind === 'username') args.push(flatten(t, offset)[0]!);
     else if (t.kind === 'timestamp') args.push({ kind: 'strftime', offset, format: t.format });
     else if (t.kind === 'tuple') args.push({ kind: 'tuple', offset, size, fields: flatten(t, offset) });
     else args.push({ kind: 'int', offset, size: 8, signed: t.kind === 'int' ? t.signed : false });
@@ -261,12 +265,21 @@ function layoutEvent(exprs: Expr[], types: Map<Expr, Type>): { args: EventArg[];
   return { args, plans, size: offset };
 }
 
+/** A call standing as a statement, or the calls in the branches of a statement ternary (`c ? printf(..) : exit()`). */
+function statementCalls(e: Expr, fn: (c: Call) => void): void {
+  if (e.kind === 'Call') fn(e);
+  else if (e.kind === 'Ternary') {
+    statementCalls(e.then, fn);
+    statementCalls(e.else, fn);
+  }
+}
+
 /** Every call that stands as a statement, in every nested block. */
 function forEachCall(stmts: Stmt[], fn: (c: Call) => void): void {
   for (const s of stmts) {
     switch (s.kind) {
       case 'ExprStmt':
-        if (s.expr.kind === 'Call') fn(s.expr);
+        statementCalls(s.expr, fn);
         break;
       case 'If':
         forEachCall(s.then, fn);

@@ -4,6 +4,7 @@
 // Maps may be read in one probe and written in another, so the script is walked twice: the first walk
 // only learns map types from assignments, the second checks everything.
 
+import { literalBytes } from '../../grammar/literals.ts';
 import type {
   AssignStmt, Call, Expr, ForRangeStmt, IncDec, LetStmt, MapRef, Stmt, TypeExpr, VarRef,
 } from '../../grammar/ast.ts';
@@ -11,8 +12,9 @@ import { type Diagnostic, error, warning } from '../../grammar/diagnostics.ts';
 import type { Span } from '../../grammar/source.ts';
 import type { CompileContext } from '../context.ts';
 import type { Checker, ConcreteProbe } from '../registry.ts';
+import type { KernelInfo } from '../kernel-info.ts';
 import { didYouMean } from '../suggest.ts';
-import { INT_TYPES, type Type, arithmeticResult, s64, tupleOf, typeName, u64 } from '../types/types.ts';
+import { INT_TYPES, type Type, arithmeticResult, s64, tupleOf, typeName, u64, voidType } from '../types/types.ts';
 import { fromKernel } from '../types/from-kernel.ts';
 import type { KernelMember, KernelTypes } from '../types/kernel-types.ts';
 import { constantValue } from './constants.ts';
@@ -73,6 +75,8 @@ export function typecheck(units: ProbeUnit[], cx: CompileContext): Typed {
 const ERROR: Type = { kind: 'void' };
 const MAX_UNROLL_COPIES = 1000;
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', '&&', '||']);
+/** Values that can be map keys besides integers: they are compared and hashed as their bytes. */
+const KEY_KINDS = new Set<Type['kind']>(['string', 'tuple', 'inet', 'stack', 'symbol', 'buffer', 'username', 'timestamp']);
 
 class UnitChecker implements Checker {
   readonly types = new Map<Expr, Type>();
@@ -110,12 +114,25 @@ class UnitChecker implements Checker {
     return this.cx.options.unsafe === true;
   }
 
+  get kernel(): KernelInfo {
+    return this.cx.kernel;
+  }
+
   kernelSymbol(name: string): bigint | undefined {
     return this.cx.kernel.kernelSymbol?.(name);
   }
 
   positional(index: number): string | undefined {
     return this.cx.options.positional[index - 1];
+  }
+
+  maxStrlen(): number {
+    return this.cx.options.maxStrlen;
+  }
+
+  warn(message: string, span: Span, hint?: string): void {
+    if (this.diagnostics.some((d) => d.span.start === span.start && d.message === message)) return;
+    this.diagnostics.push(warning(message, span, hint));
   }
 
   constantOf(e: Expr): bigint | undefined {
@@ -132,10 +149,6 @@ class UnitChecker implements Checker {
     }
   }
 
-  private warn(message: string, span: Span, hint?: string): void {
-    if (this.diagnostics.some((d) => d.span.start === span.start && d.message === message)) return;
-    this.diagnostics.push(warning(message, span, hint));
-  }
 
   // ------------------------------------------------------------------------------------ statements
 
@@ -166,6 +179,8 @@ class UnitChecker implements Checker {
             return;
           }
           this.types.set(e, this.call(e, true));
+        } else if (e.kind === 'Ternary' && this.statementTernary(e)) {
+          return;
         } else {
           this.expr(e);
         }
@@ -218,6 +233,30 @@ class UnitChecker implements Checker {
         this.block(s.body);
         return;
     }
+  }
+
+  /**
+   * `c ? printf("a") : exit()` as a statement: branches that are statements (calls with no value)
+   * run like `if (c) ... else ...` (bpftrace allows it). False when the branches are values: the
+   * ternary is then checked as an expression.
+   */
+  private statementTernary(e: Expr & { kind: 'Ternary' }): boolean {
+    const isStatement = (x: Expr): boolean =>
+      (x.kind === 'Call' && this.cx.registry.functions.get(x.callee)?.role === 'statement') || (x.kind === 'Ternary' && isStatement(x.then) && isStatement(x.else));
+    if (!isStatement(e.then) && !isStatement(e.else)) return false;
+    this.expectInt(e.cond, 'a condition');
+    for (const branch of [e.then, e.else]) {
+      if (!isStatement(branch)) {
+        this.expr(branch);
+        this.error('a branch with a value next to a branch without one (like printf)', branch.span,
+          'make both branches statements, or write an if/else');
+        continue;
+      }
+      if (branch.kind === 'Ternary') this.statementTernary(branch);
+      else this.types.set(branch, this.call(branch as Call, true));
+    }
+    this.types.set(e, voidType);
+    return true;
   }
 
   private loop(body: Stmt[]): void {
@@ -364,7 +403,7 @@ class UnitChecker implements Checker {
   private keyPart(k: Expr): Type {
     const t = this.expr(k);
     if (t.kind === 'int') return t.signed ? s64 : u64;
-    if (t.kind === 'string' || t.kind === 'tuple' || t.kind === 'inet' || t.kind === 'stack' || t.kind === 'symbol') return structuredClone(t);
+    if (KEY_KINDS.has(t.kind)) return structuredClone(t);
     if (t !== ERROR) this.error(`a map key cannot be ${typeName(t)}`, k.span);
     return ERROR;
   }
@@ -486,7 +525,7 @@ class UnitChecker implements Checker {
       case 'Bool':
         return { kind: 'int', size: 1, signed: false };
       case 'Str':
-        return { kind: 'string', size: Buffer.byteLength(e.value) + 1 };
+        return { kind: 'string', size: literalBytes(e.value).length + 1 };
       case 'Positional': {
         if (e.count) return s64;
         const arg = this.cx.options.positional[e.index - 1];
@@ -560,15 +599,7 @@ class UnitChecker implements Checker {
         const a = this.expr(e.then);
         const b = this.expr(e.else);
         if (a === ERROR || b === ERROR) return ERROR;
-        if (a.kind === 'int' && b.kind === 'int') return arithmeticResult(a, b);
-        if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };
-        if (a.kind === 'tuple' && b.kind === 'tuple' && this.assignable(a, b)) {
-          const t = structuredClone(a);
-          this.widen(t, b);
-          return t;
-        }
-        this.error(`the two branches have different types: ${typeName(a)} and ${typeName(b)}`, e.span);
-        return ERROR;
+        return this.ternaryType(a, b, e.span);
       }
       case 'Cast': {
         const from = this.expr(e.expr);
@@ -682,6 +713,41 @@ class UnitChecker implements Checker {
         return field.type;
       }
     }
+  }
+
+  /**
+   * The value of `c ? a : b`: both branches must be the same kind of value. Integers promote; strings,
+   * buffers and tuples take the larger size; values printed by user space (stacks, timestamps) must
+   * also print the same way, since their type carries how.
+   */
+  private ternaryType(a: Type, b: Type, span: Span): Type {
+    if (a.kind === 'int' && b.kind === 'int') {
+      // Two pointers to the same thing stay that pointer (`c ? $p : $q` can still be followed).
+      if (a.pointee && b.pointee && JSON.stringify(a) === JSON.stringify(b)) return a;
+      return arithmeticResult(a, b);
+    }
+    if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };
+    if (a.kind === 'buffer' && b.kind === 'buffer') return { kind: 'buffer', capacity: Math.max(a.capacity, b.capacity) };
+    if (a.kind === 'tuple' && b.kind === 'tuple' && this.assignable(a, b)) {
+      const t = structuredClone(a);
+      this.widen(t, b);
+      return t;
+    }
+    if (a.kind === 'stack' && b.kind === 'stack' && a.user === b.user && (a.mode !== b.mode || a.limit !== b.limit)) {
+      this.error(`the two branches are stacks printed differently (${a.mode}, ${a.limit} frames and ${b.mode}, ${b.limit} frames)`, span,
+        'give both the same mode and limit');
+      return ERROR;
+    }
+    if (a.kind === 'timestamp' && b.kind === 'timestamp' && a.format !== b.format) {
+      this.error(`the two branches are strftime() values with different formats ("${a.format}" and "${b.format}")`, span,
+        'a timestamp is formatted when it prints, with the format of its type: use one format');
+      return ERROR;
+    }
+    const same = ['inet', 'username', 'stack', 'symbol', 'timestamp'].includes(a.kind) && JSON.stringify(a) === JSON.stringify(b);
+    if (same) return a;
+    this.error(`the two branches have different types: ${typeName(a)} and ${typeName(b)}`, span,
+      a.kind === 'void' || b.kind === 'void' ? 'a branch with no value (like printf) needs the other one without a value too, as a statement' : undefined);
+    return ERROR;
   }
 
   private mapRead(e: MapRef): Type {

@@ -22,6 +22,10 @@ export type Type =
   | { kind: 'symbol'; user: boolean }
   /** strftime(fmt, ns): a boot-time timestamp, formatted as local time in user space (printf %s). */
   | { kind: 'timestamp'; format: string }
+  /** buf(p, n): { u64 length; u8 data[capacity] }, printed hex-escaped (printf %r) in user space. */
+  | { kind: 'buffer'; capacity: number }
+  /** username: { u64 uid }, shown as the user's name (from /etc/passwd) in user space. */
+  | { kind: 'username' }
   | { kind: 'string'; size: number }
   /** A tracepoint's `args`: a record whose fields are read from the probe context. */
   | { kind: 'record'; name: string; fields: RecordField[] }
@@ -69,6 +73,8 @@ export function typeName(t: Type): string {
     case 'stack': return t.user ? 'ustack' : 'kstack';
     case 'symbol': return t.user ? 'usym' : 'ksym';
     case 'timestamp': return 'timestamp';
+    case 'buffer': return `buffer[${t.capacity}]`;
+    case 'username': return 'username';
     case 'string': return `string[${t.size}]`;
     case 'record': return t.name;
     case 'aggregation': return `${t.agg}()`;
@@ -95,6 +101,7 @@ export function storageSize(t: Type): number {
     case 'array': return t.elem.size * t.count;
     case 'inet': return 24;
     case 'stack': case 'symbol': return 16;
+    case 'buffer': return 8 + t.capacity;
     case 'kstruct': return t.size;
     default: return 8;
   }

@@ -6,10 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { EventSpec, MapSpec } from '../artifact.ts';
-import { decodeEventArgs, decodeEventValue } from '../format/decode.ts';
+import { decodeEventArgs, decodeEventValue, readCStringBytes } from '../format/decode.ts';
 import type { PrintfRecord, SessionEvent } from '../format/events.ts';
 import type { MapDump } from '../format/model.ts';
 import { resetValue } from '../format/present.ts';
+import { decodeUtf8Lossless, displayString } from '../format/strings.ts';
 import { formatPrintf } from '../format/printf.ts';
 import { strftime } from '../format/strftime.ts';
 import type { BpfMap } from '../maps.ts';
@@ -97,6 +98,17 @@ export class EventDispatcher {
       case 'printValue':
         this.sink.event({ kind: 'value', value: decodeEventValue(spec.value, record) });
         return;
+      case 'join': {
+        // The strings up to the first empty one (the kernel wrote an empty slot after the last).
+        const parts: string[] = [];
+        for (let i = 0; i < spec.count; i++) {
+          const bytes = readCStringBytes(record, 16 + i * spec.slotSize, spec.slotSize);
+          if (bytes.length === 0) break;
+          parts.push(displayString(decodeUtf8Lossless(bytes), { raw: this.raw }));
+        }
+        this.sink.event({ kind: 'join', text: parts.join(spec.delimiter) });
+        return;
+      }
       case 'time':
         this.sink.event({ kind: 'time', text: strftime(spec.format, new Date()) });
         return;

@@ -1,6 +1,7 @@
 // Stack ids and code addresses → text, for kstack/ustack/ksym/usym: frames come from the script's
-// stack-trace map, kernel names from /proc/kallsyms, user names from the process's mappings and ELF
-// symbols (loaded on first use only: most scripts never print a stack).
+// stack-trace map, kernel names from /proc/kallsyms, user-space names from the process's mappings and
+// ELF symbols (loaded on first use only: most scripts never print a stack). User ids (`username`) →
+// names from /etc/passwd.
 
 import type { FieldLayout } from '../artifact.ts';
 import type { Symbolizer } from '../format/decode.ts';
@@ -10,6 +11,7 @@ import { escapeForTerminal, markRendered } from '../format/strings.ts';
 const PERF_CONTEXT_MAX = 0xfffffffffffff001n;
 import { kernelSymbols, userSymbols } from '../kernel/symbols/index.ts';
 import type { BpfMap } from '../maps.ts';
+import { userName } from './users.ts';
 
 function resolverFor(user: boolean, pid: bigint) {
   return user ? userSymbols().resolver(Number(pid)) : (address: bigint) => kernelSymbols().resolve(address);
@@ -30,6 +32,9 @@ export function createSymbolizer(stackMap: BpfMap | undefined): Symbolizer {
     },
     symbol(field: FieldLayout & { kind: 'symbol' }, address: bigint, pid: bigint) {
       return markRendered(escapeForTerminal(renderSymbol(address, resolverFor(field.user, pid), false)));
+    },
+    userName(uid: bigint) {
+      return userName(uid);
     },
   };
 }

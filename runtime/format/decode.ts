@@ -5,6 +5,7 @@ import { bootNsToDate, strftime } from './strftime.ts';
 import type { EventArg, FieldLayout, KeyLayout, ValueKind } from '../artifact.ts';
 import type { MapValue, Primitive, PrintfArg, TupleValue } from './model.ts';
 import { decodeUtf8Lossless } from './strings.ts';
+import { readBufferBytes, renderBuffer } from './buffer.ts';
 
 /** The bytes of a C string field: up to the first NUL, at most `size` bytes. */
 export function readCStringBytes(view: DataView, offset: number, size: number): Uint8Array {
@@ -33,13 +34,15 @@ export function readInt(view: DataView, offset: number, size: 1 | 2 | 4 | 8, sig
 }
 
 /**
- * Turns stack ids and code addresses into text (kernel symbols, the process's ELF symbols, the stack
- * map's frames). The session provides one; without it they print as numbers.
+ * Turns stack ids, code addresses and user ids into text (kernel symbols, the process's ELF symbols,
+ * the stack map's frames, /etc/passwd). The session provides one; without it they print as numbers.
  */
 export interface Symbolizer {
   /** `context`: inside a map key (`@[...]`, indented less) or anywhere else. */
   stack(field: FieldLayout & { kind: 'stack' }, id: bigint, pid: bigint, context: 'key' | 'value'): string;
   symbol(field: FieldLayout & { kind: 'symbol' }, address: bigint, pid: bigint): string;
+  /** The name of a user id, or '' when it has none (as bpftrace prints it). */
+  userName(uid: bigint): string;
 }
 
 let symbolizer: Symbolizer | undefined;
@@ -61,7 +64,19 @@ export function decodeField(view: DataView, base: number, field: FieldLayout, co
       return field.kind === 'stack' ? symbolizer.stack(field, BigInt.asIntN(64, value), pid, context) : symbolizer.symbol(field, value, pid);
     }
     case 'string': return bytesToText(readCStringBytes(view, base + field.offset, field.size));
+    case 'buffer': return renderBuffer(readBufferBytes(view, base + field.offset, field.size));
+    case 'username': {
+      const uid = view.getBigUint64(base + field.offset, true);
+      return symbolizer ? symbolizer.userName(uid) : uid.toString();
+    }
+    case 'timestamp': return formatTimestamp(view.getBigUint64(base + field.offset, true), field.format);
   }
+}
+
+/** Nanoseconds since boot as local time, now (strftime() values are formatted when they print). */
+function formatTimestamp(ns: bigint, format: string): string {
+  const { date, micros } = bootNsToDate(ns, process.hrtime.bigint(), Date.now());
+  return strftime(format, date, micros);
 }
 
 /** A map key as one value per field; a scalar map (no layout) has the empty key. */
@@ -101,6 +116,8 @@ export function decodeValue(kind: ValueKind, raw: Uint8Array, perCpu: boolean, n
       return bytesToText(readCStringBytes(view, 0, kind.size));
     case 'tuple':
       return { kind: 'tuple', values: kind.fields.map((f) => decodeField(view, 0, f)) };
+    case 'field':
+      return decodeField(view, 0, kind.field);
   }
 }
 
@@ -115,14 +132,11 @@ export function decodeEventArgs(args: EventArg[], record: DataView): PrintfArg[]
       case 'constInt': return BigInt(arg.value);
       case 'int': return readInt(record, arg.offset, arg.size, arg.signed);
       case 'string': return readCStringBytes(record, arg.offset, arg.size);
-      case 'inet': case 'stack': case 'symbol': return decodeField(record, 0, arg);
+      case 'inet': case 'stack': case 'symbol': case 'username': case 'timestamp': return decodeField(record, 0, arg);
+      case 'buffer': return { kind: 'buffer', bytes: readBufferBytes(record, arg.offset, arg.size) };
       // A tuple prints as `(1, abc)`, as print() shows it.
       case 'tuple': return renderValue(decodeEventValue(arg, record)).slice(0, -1);
-      case 'strftime': {
-        const ns = record.getBigUint64(arg.offset, true);
-        const { date, micros } = bootNsToDate(ns, process.hrtime.bigint(), Date.now());
-        return strftime(arg.format, date, micros);
-      }
+      case 'strftime': return formatTimestamp(record.getBigUint64(arg.offset, true), arg.format);
     }
   });
 }
@@ -131,7 +145,9 @@ export function decodeEventArgs(args: EventArg[], record: DataView): PrintfArg[]
 export function decodeEventValue(arg: EventArg, record: DataView): Primitive | TupleValue {
   if (arg.kind === 'tuple') return { kind: 'tuple', values: arg.fields.map((f) => decodeField(record, 0, f)) };
   const [value] = decodeEventArgs([arg], record);
-  return value instanceof Uint8Array ? bytesToText(value) : value!;
+  if (value instanceof Uint8Array) return bytesToText(value);
+  // A buffer prints as printf's %r shows it.
+  return typeof value === 'object' ? renderBuffer(value.bytes) : value!;
 }
 
 /** Bytes one value of this kind takes in the map (one CPU's copy for per-CPU maps). */
@@ -150,6 +166,7 @@ export function valueSize(kind: ValueKind): number {
     case 'int':
     case 'string':
     case 'tuple':
+    case 'field':
       return kind.size;
   }
 }

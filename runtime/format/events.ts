@@ -38,8 +38,13 @@ export interface MapEvent {
   div: number;
 }
 
-/** The text `time(fmt)`, `cat(path)` or `system(cmd)` printed (system: the command's standard output). */
-export type TextEvent = { [K in 'time' | 'cat' | 'system']: { kind: K; text: string } }['time' | 'cat' | 'system'];
+/**
+ * The text `time(fmt)`, `cat(path)`, `system(cmd)` or `join(argv)` printed (system: the command's
+ * standard output; join: the strings joined, without the newline the text format adds, as bpftrace's
+ * JSON has none).
+ */
+export type TextEvent = { [K in TextEventKind]: { kind: K; text: string } }[TextEventKind];
+type TextEventKind = 'time' | 'cat' | 'system' | 'join';
 
 /** The maps printed when the script ends (not sent when `print_maps_on_exit` is off, or after abort()). */
 export interface ExitMapsEvent {

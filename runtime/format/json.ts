@@ -63,9 +63,9 @@ export function jsonLostEvents(count: number | bigint): string {
 
 /**
  * Text the script printed, as a record of its type: `{"type": "printf", "data": "hi\n"}`, `time`
- * (time(fmt)), `cat` (cat(path)), `syscall` (system(cmd)'s output).
+ * (time(fmt)), `cat` (cat(path)), `syscall` (system(cmd)'s output), `join` (join(argv)'s line).
  */
-export function jsonText(type: 'printf' | 'time' | 'cat' | 'syscall', output: string | Uint8Array): string {
+export function jsonText(type: 'printf' | 'time' | 'cat' | 'syscall' | 'join', output: string | Uint8Array): string {
   return `{"type": "${type}", "data": ${jsonString(output)}}\n`;
 }
 

@@ -9,8 +9,17 @@ import type { FieldLayout, ValueKind } from '../artifact.ts';
  */
 export type Primitive = bigint | string;
 
-/** A printf argument: strings may stay raw bytes so widths and precisions count bytes, as in C. */
-export type PrintfArg = bigint | string | Uint8Array;
+/** A buf() value as printf receives it: its bytes, which %r, %rx and %rh render. */
+export interface BufferArg {
+  kind: 'buffer';
+  bytes: Uint8Array;
+}
+
+/**
+ * A printf argument: strings may stay raw bytes so widths and precisions count bytes, as in C;
+ * buffers keep their bytes for %r.
+ */
+export type PrintfArg = bigint | string | Uint8Array | BufferArg;
 
 /** stats(): the count, the total and the integer average (total / count, truncated; 0 when count is 0). */
 export interface StatsValue {

@@ -30,6 +30,7 @@ function sortsByValue(kind: ValueKind): boolean {
       return true;
     case 'string':
     case 'tuple':
+    case 'field':
       return false;
   }
 }

@@ -4,6 +4,7 @@
 import type { PrintfArg } from './model.ts';
 import { parsePrintfFormat, type LengthModifier, type PrintfConversion, type PrintfFormat } from '../../grammar/printf-format.ts';
 import { decodeUtf8Lossless, escapeForTerminal, textToBytes } from './strings.ts';
+import { renderBuffer, type BufferStyle } from './buffer.ts';
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8');
@@ -38,7 +39,7 @@ export function formatPrintfBytes(format: string, args: PrintfArg[], options: Pr
   const out: Uint8Array[] = [];
   let next = 0;
   for (const piece of parsed.pieces) {
-    out.push(typeof piece === 'string' ? utf8Encoder.encode(piece) : formatConversion(piece, args[next++], options.escapeStrings === true));
+    out.push(typeof piece === 'string' ? textToBytes(piece) : formatConversion(piece, args[next++], options.escapeStrings === true));
   }
   return concat(out);
 }
@@ -66,6 +67,10 @@ function formatConversion(conv: PrintfConversion, arg: PrintfArg, escape: boolea
       break;
     case 'char':
       body = Uint8Array.of(Number(BigInt.asUintN(8, intArg(conv, arg))));
+      break;
+    case 'buffer':
+      // Pure ASCII (hex escapes for everything else): nothing left for terminal escaping to do.
+      body = ascii(renderBuffer(bufferArg(conv, arg), conv.conversion as BufferStyle));
       break;
     case 'string': {
       const bytes = stringArg(arg);
@@ -148,10 +153,16 @@ function intArg(conv: PrintfConversion, arg: PrintfArg): bigint {
   return arg;
 }
 
+function bufferArg(conv: PrintfConversion, arg: PrintfArg): Uint8Array {
+  if (typeof arg === 'object' && 'kind' in arg) return arg.bytes;
+  throw new TypeError(`printf %${conv.conversion} needs a buf() argument`);
+}
+
 // %s of an integer prints it in decimal, as newer bpftrace allows. A string decoded losslessly
 // (decode.ts) gives back the bytes it came from.
 function stringArg(arg: PrintfArg): Uint8Array {
   if (arg instanceof Uint8Array) return arg;
+  if (typeof arg === 'object') return utf8Encoder.encode(renderBuffer(arg.bytes));
   return typeof arg === 'bigint' ? utf8Encoder.encode(arg.toString()) : textToBytes(arg);
 }
 

@@ -8,7 +8,7 @@
 //   event        text                                  json
 //   attached     message "Attached N probes"           output attached_probes
 //   printf ...   output                                output printf, value, map/hist/stats, time,
-//                                                      cat, syscall
+//                                                      cat, syscall, join
 //   exitMaps     output: two newlines, every map       output: one line per non-empty map
 //   lost         message "Lost N events"               output lost_events
 //   mapFull      message (a warning with a hint)       output map_full and the same message
@@ -56,6 +56,7 @@ const text: Table = {
   time: (e) => ({ output: e.text }),
   cat: (e) => ({ output: e.text }),
   system: (e) => ({ output: e.text }),
+  join: (e) => ({ output: `${e.text}\n` }),
   exitMaps: (e, o) => ({ output: renderExitMaps(e.maps, { raw: o.rawStrings }) }),
   lost: (e) => ({ message: `Lost ${e.events} events\n` }),
   mapFull: (e) => ({ message: mapFullWarning(e) }),
@@ -71,6 +72,7 @@ const json: Table = {
   cat: (e) => ({ output: jsonText('cat', e.text) }),
   // bpftrace names system()'s record after the event that carries it.
   system: (e) => ({ output: jsonText('syscall', e.text) }),
+  join: (e) => ({ output: jsonText('join', e.text) }),
   exitMaps: (e) => ({ output: jsonExitMaps(e.maps) }),
   lost: (e) => ({ output: jsonLostEvents(e.events) }),
   mapFull: (e) => ({ output: jsonMapFull(e.map, e.maxEntries, e.droppedUpdates), message: mapFullWarning(e) }),

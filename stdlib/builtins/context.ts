@@ -35,6 +35,13 @@ export const gid: BuiltinVariable = {
   name: 'gid', summary: 'group id of the current task', type: () => u32,
   lower: (l) => half(l, Helper.get_current_uid_gid, true),
 };
+export const username: BuiltinVariable = {
+  name: 'username', summary: 'the current task\'s user, shown by name (looked up in /etc/passwd when it prints)',
+  type: () => ({ kind: 'username' }),
+  lowerInto(l, base, off) {
+    l.b.store(8, base, off, half(l, Helper.get_current_uid_gid, false));
+  },
+};
 export const nsecs: BuiltinVariable = {
   name: 'nsecs', summary: 'nanoseconds since boot (monotonic clock, not counting suspend)', type: () => u64,
   lower: (l) => reg(callHelper(l, Helper.ktime_get_ns)),

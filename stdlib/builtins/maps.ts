@@ -1,10 +1,11 @@
 // Functions on map entries done in the kernel: delete() and has_key(). (clear/zero/print act on the
-// whole map in user space; see output.ts.)
+// whole map in user space; see output.ts.) On hist/lhist maps, a key stands for all its buckets.
 
 import type { Call, Expr, MapRef } from '../../grammar/ast.ts';
 import { Helper } from '../../compiler/bpf/helpers.ts';
 import { imm, reg } from '../../compiler/ir/builder.ts';
-import type { BuiltinFunction, Checker } from '../../compiler/registry.ts';
+import type { BuiltinFunction, Checker, Lowerer } from '../../compiler/registry.ts';
+import type { MapSpec } from '../../runtime/artifact.ts';
 import { s64, voidType } from '../../compiler/types/types.ts';
 
 /** `f(@m[k1, k2])` or `f(@m, key)` (a tuple key for several parts): the entry as one map reference. */
@@ -32,6 +33,30 @@ function checkEntry(name: string, call: Call, c: Checker): MapRef | undefined {
   return entry;
 }
 
+/**
+ * hist/lhist maps keep one map entry per bucket: the bucket index follows the script's key. A key of
+ * such a map means all of its buckets, so delete() and has_key() go through every possible bucket index
+ * (a bounded loop: at most 1889 for hist(n, 5), 1002 for lhist).
+ */
+function bucketCount(spec: MapSpec): number | undefined {
+  const v = spec.value;
+  if (v?.kind === 'hist') return (64 - v.k) * 2 ** v.k + 1;
+  if (v?.kind === 'lhist') return Math.floor((v.max - v.min) / v.step) + 2;
+  return undefined;
+}
+
+/** Run `body` with the key's bucket index set to 0, 1, ... count - 1 (stop early by jumping to `done`). */
+function forEachBucket(l: Lowerer, key: number, bucketOffset: number, count: number, body: () => void): void {
+  const i = l.b.reg();
+  l.b.mov(i, imm(0));
+  const top = l.b.label('bucket');
+  l.b.place(top);
+  l.b.store(8, 'fp', key + bucketOffset, reg(i));
+  body();
+  l.b.alu('add', i, imm(1));
+  l.b.jcond('jlt', i, imm(count), top);
+}
+
 export const del: BuiltinFunction = {
   name: 'delete', signature: 'delete(@m[key]) | delete(@m, key)', role: 'statement', rawArgs: true,
   summary: 'removes one entry from a map',
@@ -41,8 +66,12 @@ export const del: BuiltinFunction = {
   },
   lowerStatement(call, l) {
     const entry = entries.get(call)!;
+    const plan = l.mapPlan(entry.name);
     const key = l.buildKey(entry);
-    l.b.call(Helper.map_delete_elem, [reg(l.b.ldmap(l.mapPlan(entry.name).spec.name)), reg(l.b.addr(key))], false);
+    const remove = () => l.b.call(Helper.map_delete_elem, [reg(l.b.ldmap(plan.spec.name)), reg(l.b.addr(key))], false);
+    const buckets = bucketCount(plan.spec);
+    if (buckets === undefined || plan.bucketOffset === undefined) remove();
+    else forEachBucket(l, key, plan.bucketOffset, buckets, remove);
   },
 };
 
@@ -55,13 +84,23 @@ export const hasKey: BuiltinFunction = {
   },
   lower(call, l) {
     const entry = entries.get(call)!;
+    const plan = l.mapPlan(entry.name);
     const key = l.buildKey(entry);
-    const found = l.b.call(Helper.map_lookup_elem, [reg(l.b.ldmap(l.mapPlan(entry.name).spec.name)), reg(l.b.addr(key))])!;
     const out = l.b.reg();
     const done = l.b.label('haskey');
-    l.b.mov(out, imm(0));
-    l.b.jcond('jeq', found, imm(0), done);
-    l.b.mov(out, imm(1));
+    const lookup = () => l.b.call(Helper.map_lookup_elem, [reg(l.b.ldmap(plan.spec.name)), reg(l.b.addr(key))])!;
+    const buckets = bucketCount(plan.spec);
+    if (buckets === undefined || plan.bucketOffset === undefined) {
+      const found = lookup();
+      l.b.mov(out, imm(0));
+      l.b.jcond('jeq', found, imm(0), done);
+      l.b.mov(out, imm(1));
+    } else {
+      // Found in some bucket: 1, and stop looking.
+      l.b.mov(out, imm(1));
+      forEachBucket(l, key, plan.bucketOffset, buckets, () => l.b.jcond('jne', lookup(), imm(0), done));
+      l.b.mov(out, imm(0));
+    }
     l.b.place(done);
     return reg(out);
   },

@@ -6,6 +6,7 @@ import type { Call, Expr } from '../../grammar/ast.ts';
 import { Helper } from '../../compiler/bpf/helpers.ts';
 import type { BuiltinFunction, Checker, Lowerer } from '../../compiler/registry.ts';
 import { typeName, voidType } from '../../compiler/types/types.ts';
+import { imm, reg } from '../../compiler/ir/builder.ts';
 import { parsePrintfFormat } from '../../grammar/printf-format.ts';
 
 /** Write the planned values of an event into the reserved record. */
@@ -17,6 +18,9 @@ function lowerEvent(call: Call, l: Lowerer): void {
   });
 }
 
+/** Values printf's %s prints: strings and what user space turns into text. */
+const STRING_LIKE: string[] = ['string', 'inet', 'stack', 'symbol', 'timestamp', 'username'];
+
 /** Check a format string literal and that the arguments fit its conversions. */
 function checkFormat(name: string, call: Call, c: Checker, fmt: Expr | undefined, args: Expr[]): string | undefined {
   if (!fmt || fmt.kind !== 'Str') {
@@ -25,7 +29,7 @@ function checkFormat(name: string, call: Call, c: Checker, fmt: Expr | undefined
   }
   const parsed = parsePrintfFormat(fmt.value);
   if (!parsed.ok) {
-    c.error(parsed.error.message, fmt.span, parsed.error.hint ?? 'conversions: %d %i %u %x %X %o %c %p %s %%');
+    c.error(parsed.error.message, fmt.span, parsed.error.hint ?? 'conversions: %d %i %u %x %X %o %c %p %s %r %%');
     return undefined;
   }
   const kinds = parsed.format.conversions.map((conv) => conv.argKind);
@@ -37,7 +41,17 @@ function checkFormat(name: string, call: Call, c: Checker, fmt: Expr | undefined
   kinds.forEach((kind, i) => {
     const arg = args[i]!;
     const t = c.typeOf(arg);
-    if (kind === 'string' && !['string', 'inet', 'stack', 'symbol', 'timestamp'].includes(t.kind)) c.error(`conversion ${i + 1} (%s) expects a string, but this is ${typeName(t)}`, arg.span, 'use %d for integers');
+    if (t.kind === 'void') return;
+    const conv = parsed.format.conversions[i]!.conversion;
+    if (kind === 'buffer') {
+      if (t.kind !== 'buffer') c.error(`conversion ${i + 1} (%${conv}) expects a buf() value, but this is ${typeName(t)}`, arg.span, t.kind === 'int' ? 'use %d for integers' : 'use %s for strings');
+      return;
+    }
+    if (t.kind === 'buffer') {
+      c.error(`conversion ${i + 1} (%${conv}) cannot print a buf() value`, arg.span, 'print buffers with %r (or %rx, %rh)');
+      return;
+    }
+    if (kind === 'string' && !STRING_LIKE.includes(t.kind)) c.error(`conversion ${i + 1} (%s) expects a string, but this is ${typeName(t)}`, arg.span, 'use %d for integers');
     if (kind !== 'string' && t.kind !== 'int') c.error(`conversion ${i + 1} expects an integer, but this is ${typeName(t)}`, arg.span, 'use %s for strings');
   });
   return fmt.value;
@@ -110,6 +124,9 @@ export const exit: BuiltinFunction = {
   },
 };
 
+/** Values print(value) prints on a line of their own. */
+const PRINTABLE: string[] = ['int', 'string', 'tuple', 'void', 'buffer', ...STRING_LIKE];
+
 export const print: BuiltinFunction = {
   name: 'print', signature: 'print(@map[, int top[, int div]]) | print(value)', role: 'statement', rawArgs: true,
   summary: 'prints a whole map now (optionally its top entries, values divided), or one value',
@@ -130,7 +147,7 @@ export const print: BuiltinFunction = {
     }
     if (call.args.length > 1) c.error('`print(value)` takes one value; top and div go with a map', call.args[1]!.span);
     const t = c.expr(what);
-    if (t.kind !== 'int' && t.kind !== 'string' && t.kind !== 'tuple' && t.kind !== 'void') c.error(`cannot print ${typeName(t)}`, what.span);
+    if (!PRINTABLE.includes(t.kind)) c.error(`cannot print ${typeName(t)}`, what.span);
     return voidType;
   },
   planEvent(call, p) {
@@ -217,5 +234,60 @@ export const signal: BuiltinFunction = {
   },
   lowerStatement(call, l) {
     l.b.call(Helper.send_signal, [l.int(call.args[0]!)], false);
+  },
+};
+
+/** join(): how many strings of the array it reads, and at most how many bytes of each (bpftrace's limits). */
+export const JOIN_MAX_ELEMENTS = 16;
+export const JOIN_ELEMENT_SIZE = 1024;
+
+export const join: BuiltinFunction = {
+  name: 'join', signature: 'join(char **array[, string delimiter])', role: 'statement',
+  summary: `prints the strings of a NULL-terminated array (execve's argv) on one line, joined by the delimiter (" "); at most ${JOIN_MAX_ELEMENTS} strings of ${JOIN_ELEMENT_SIZE - 1} bytes`,
+  check(call, c) {
+    const [arr, delim] = call.args;
+    if (!arr || call.args.length > 2) {
+      c.error('`join()` takes an array of strings (a `char **`) and an optional delimiter string literal', call.span);
+      return voidType;
+    }
+    if (c.typeOf(arr).kind !== 'int') c.error(`\`join()\` needs the address of an array of string pointers, not ${typeName(c.typeOf(arr))}`, arr.span, 'e.g. join(args->argv)');
+    if (delim && delim.kind !== 'Str') c.error('the delimiter must be a string literal', delim.span);
+    return voidType;
+  },
+  planEvent(call) {
+    const delim = call.args[1];
+    const size = 16 + JOIN_MAX_ELEMENTS * JOIN_ELEMENT_SIZE;
+    return {
+      spec: { kind: 'join', delimiter: delim?.kind === 'Str' ? delim.value : ' ', count: JOIN_MAX_ELEMENTS, slotSize: JOIN_ELEMENT_SIZE, size },
+      plans: [],
+    };
+  },
+  lowerStatement(call, l) {
+    const arr = call.args[0]!;
+    const t = l.typeOf(arr);
+    const user = (t.kind === 'int' ? t.user : undefined) ?? l.probe.userPointers === true;
+    const plan = l.eventFor(call);
+    const base = l.intReg(arr);
+    l.emitEvent(plan.id, plan.size, (record) => {
+      const slot = l.b.frame.alloc(8);
+      const done = l.b.label('joined');
+      for (let i = 0; i < JOIN_MAX_ELEMENTS; i++) {
+        // arr[i]: a string pointer (a failed read leaves 0), then the string into the i-th slot.
+        const at = 16 + i * JOIN_ELEMENT_SIZE;
+        const element = l.b.reg();
+        l.b.mov(element, reg(base));
+        if (i > 0) l.b.alu('add', element, imm(8 * i));
+        l.b.call(user ? Helper.probe_read_user : Helper.probe_read_kernel, [reg(l.pointer('fp', slot)), imm(8), reg(element)], false);
+        const p = l.b.load(8, 'fp', slot);
+        const more = l.b.label('joinnext');
+        l.b.jcond('jne', p, imm(0), more);
+        // The end of the array: an empty slot ends the list for user space (the record is not zeroed).
+        l.b.store(1, record, at, imm(0));
+        l.b.jmp(done);
+        l.b.place(more);
+        l.b.call(user ? Helper.probe_read_user_str : Helper.probe_read_kernel_str, [reg(l.pointer(record, at)), imm(JOIN_ELEMENT_SIZE), reg(p)], false);
+      }
+      l.b.place(done);
+    });
   },
 };

@@ -1,13 +1,17 @@
 // Stacks and symbols: kstack/ustack collect the call stack with bpf_get_stackid into the script's
 // stack-trace map; ksym/usym keep an address (and for user space, the pid). User space symbolizes
-// both when it prints, as bpftrace does.
+// both when it prints, as bpftrace does. kaddr/uaddr go the other way: a symbol's address.
 
 import { Helper } from '../../compiler/bpf/helpers.ts';
 import { imm, reg } from '../../compiler/ir/builder.ts';
 import type { Base } from '../../compiler/ir/ir.ts';
 import type { BuiltinFunction, BuiltinVariable, Lowerer } from '../../compiler/registry.ts';
 import { STACK_FRAMES, STACK_MAP } from '../../compiler/passes/resources.ts';
-import type { StackMode, Type } from '../../compiler/types/types.ts';
+import { type IntSize, type StackMode, type Type, u64 } from '../../compiler/types/types.ts';
+import type { Expr } from '../../grammar/ast.ts';
+import type { BinarySymbol, KernelInfo } from '../../compiler/kernel-info.ts';
+import type { AttachSpec } from '../../runtime/artifact.ts';
+import { PT_REGS_IP_OFFSET } from '../arch/x86_64.ts';
 
 const BPF_F_USER_STACK = 1 << 8;
 
@@ -107,5 +111,60 @@ export const kaddr: BuiltinFunction = {
     const r = l.b.reg();
     l.b.emit({ op: 'ldimm64', dst: r, value: address });
     return reg(r);
+  },
+};
+
+/** A symbol (any type: data symbols are what uaddr() is for) with a non-zero address. */
+function findSymbol(kernel: KernelInfo, path: string, name: string): BinarySymbol | undefined {
+  return kernel.binarySymbols(path, name).find((s) => (s.name === name || s.aliases?.includes(name)) && s.address);
+}
+
+const POINTEE_BY_SIZE: Record<number, IntSize> = { 1: 1, 2: 2, 4: 4, 8: 8 };
+
+export const uaddr: BuiltinFunction = {
+  name: 'uaddr', signature: 'uaddr(string symbol)', role: 'value',
+  summary: 'the run-time address of a symbol of the probed binary (uprobes and USDT), a pointer to an unsigned integer of the symbol\'s size',
+  check(call, c) {
+    const [n] = call.args;
+    const fallback: Type = { kind: 'int', size: 8, signed: false, pointee: u64, user: true };
+    if (call.args.length !== 1 || n?.kind !== 'Str') {
+      c.error('`uaddr()` takes a symbol name as a string literal', call.span);
+      return fallback;
+    }
+    const attach = c.probe.attach;
+    if (attach.kind !== 'uprobe') {
+      c.error('`uaddr()` is for uprobes and USDT probes: it finds symbols of the probed binary', call.span, 'use kaddr() for kernel symbols');
+      return fallback;
+    }
+    if (c.probe.linkAddress === undefined) {
+      c.error(attach.retprobe ? '`uaddr()` is not available in uretprobes: tsbt finds the binary\'s load address from the probe point, and a uretprobe fires in the caller'
+        : '`uaddr()` needs the probe point\'s address in the binary, which tsbt does not know for this probe (an IFUNC implementation)', call.span,
+        attach.retprobe ? 'read the value in the uprobe of the same function and keep it in a map keyed by tid' : undefined);
+      return fallback;
+    }
+    const sym = findSymbol(c.kernel, attach.path, n.value);
+    if (!sym) {
+      c.error(`no symbol \`${n.value}\` in ${attach.path}`, n.span, 'list its symbols with `nm` (`nm -D` for dynamic ones)');
+      return fallback;
+    }
+    // As bpftrace: a pointer to an unsigned integer as wide as the symbol (when that is 1, 2, 4 or 8 bytes).
+    const size = POINTEE_BY_SIZE[sym.size ?? 8] ?? 8;
+    return { kind: 'int', size: 8, signed: false, pointee: { kind: 'int', size, signed: false }, user: true };
+  },
+  lower(call, l) {
+    // ip is the probe point's run-time address: the symbol is as far from it as in the file, whatever
+    // the load bias of a PIE or a shared library.
+    const ip = l.b.load(8, l.ctx(), PT_REGS_IP_OFFSET);
+    // The same call may be compiled for probes on different binaries: look the symbol up for this one.
+    const attach = l.probe.attach as AttachSpec & { kind: 'uprobe' };
+    const sym = findSymbol(l.kernel, attach.path, (call.args[0] as Expr & { kind: 'Str' }).value)!;
+    const delta = sym.address! - l.probe.linkAddress!;
+    if (delta >= -(2 ** 31) && delta < 2 ** 31) l.b.alu('add', ip, imm(delta));
+    else {
+      const d = l.b.reg();
+      l.b.emit({ op: 'ldimm64', dst: d, value: BigInt(delta) });
+      l.b.alu('add', ip, reg(d));
+    }
+    return reg(ip);
   },
 };

@@ -1,10 +1,12 @@
 // Strings read from memory: str(ptr[, n]) copies a NUL-terminated string (user memory in syscall
-// tracepoints and uprobes, kernel memory elsewhere) into a fixed-size, NUL-padded buffer.
+// tracepoints and uprobes, kernel memory elsewhere) into a fixed-size, NUL-padded buffer; buf(ptr, n)
+// copies n bytes whatever they are. Also strncmp, strcontains and strlen on strings.
 
+import { literalBytes } from '../../grammar/literals.ts';
 import { Helper } from '../../compiler/bpf/helpers.ts';
 import { imm, reg } from '../../compiler/ir/builder.ts';
 import type { BuiltinFunction } from '../../compiler/registry.ts';
-import { type Type, typeName } from '../../compiler/types/types.ts';
+import { type Type, storageSize, typeName } from '../../compiler/types/types.ts';
 import type { Expr } from '../../grammar/ast.ts';
 import { writeBytes, zeroMemory } from '../../compiler/passes/memory.ts';
 
@@ -25,7 +27,7 @@ export const str: BuiltinFunction = {
     }
     const t = c.expr(p);
     if (t.kind !== 'int' && t.kind !== 'void') c.error(`\`str()\` needs an address, not ${typeName(t)}`, p.span);
-    let size = 64;
+    let size = c.maxStrlen();
     if (n) {
       c.expr(n);
       const v = c.constantOf(n);
@@ -101,7 +103,7 @@ export const strcontains: BuiltinFunction = {
   },
   lower(call, l) {
     const [h, n] = call.args as [Expr, Expr & { kind: 'Str' }];
-    const needle = Buffer.from(n.value);
+    const needle = literalBytes(n.value);
     const size = stringSize(l.typeOf(h));
     const hay = l.b.frame.alloc(Math.ceil(size / 8) * 8);
     l.writeInto(h, 'fp', hay, Math.ceil(size / 8) * 8);
@@ -146,5 +148,79 @@ export const strlen: BuiltinFunction = {
     l.b.mov(out, imm(size));
     l.b.place(done);
     return reg(out);
+  },
+};
+
+/**
+ * buf(p, n) / buf(array): n bytes of memory as { u64 length; u8 data[capacity] }, printed hex-escaped by
+ * printf's %r (and by print() and map printing). A constant n sizes the buffer; otherwise the buffer
+ * holds max_strlen bytes and n is clamped to it at run time.
+ */
+export const buf: BuiltinFunction = {
+  name: 'buf', signature: 'buf(ptr, int n) | buf(array)', role: 'value',
+  summary: 'n bytes read from an address (or an array\'s bytes), printed hex-escaped with printf %r',
+  check(call, c) {
+    const [p, n] = call.args;
+    const fallback: Type = { kind: 'buffer', capacity: 1 };
+    if (!p || call.args.length > 2) {
+      c.error('`buf()` takes an address and a length, or an array', call.span);
+      return fallback;
+    }
+    const t = c.typeOf(p);
+    const max = c.maxStrlen();
+    const inherent = t.kind === 'array' ? t.elem.size * t.count : t.kind === 'string' ? t.size : undefined;
+    if (t.kind !== 'int' && inherent === undefined) {
+      c.error(`\`buf()\` reads from an address or an array, not ${typeName(t)}`, p.span);
+      return fallback;
+    }
+    if (!n) {
+      if (inherent === undefined) {
+        c.error('`buf()` of an address needs a length', call.span, 'write buf(ptr, n)');
+        return fallback;
+      }
+      return { kind: 'buffer', capacity: Math.min(inherent, max) };
+    }
+    if (c.typeOf(n).kind !== 'int') {
+      c.error('the length must be an integer', n.span);
+      return fallback;
+    }
+    const v = c.constantOf(n);
+    if (v === undefined) return { kind: 'buffer', capacity: inherent === undefined ? max : Math.min(inherent, max) };
+    if (v < 1n) {
+      c.error('the length must be at least 1', n.span);
+      return fallback;
+    }
+    if (v > BigInt(max)) {
+      c.warn(`buf() reads at most max_strlen (${max}) bytes: ${v} is shortened to ${max}`, n.span, 'raise it with config = { max_strlen = N }');
+      return { kind: 'buffer', capacity: max };
+    }
+    return { kind: 'buffer', capacity: Number(v) };
+  },
+  lowerInto(call, l, base, off, size) {
+    const [p, n] = call.args as [Expr, Expr | undefined];
+    const t = l.typeOf(call);
+    const capacity = t.kind === 'buffer' ? t.capacity : 0;
+    // Zeroed first: buffers are compared and hashed (as map keys) as whole bytes.
+    zeroMemory(l.b, base, off, size);
+    const pt = l.typeOf(p);
+    const length = l.b.reg();
+    const constant = n ? l.constantOf(n) : undefined;
+    if (!n || constant !== undefined) l.b.mov(length, imm(Math.min(capacity, Number(constant ?? BigInt(capacity)))));
+    else {
+      // A length known only now: clamp it (unsigned) to the capacity, which also bounds it for the verifier.
+      l.b.mov(length, l.int(n));
+      const fits = l.b.label('buflen');
+      l.b.jcond('jle', length, imm(capacity), fits);
+      l.b.mov(length, imm(capacity));
+      l.b.place(fits);
+    }
+    l.b.store(8, base, off, reg(length));
+    if (pt.kind !== 'int') {
+      // An array or a string: its bytes, as much as fits (a string literal past its NUL reads zeros).
+      l.writeInto(p, base, off + 8, Math.min(capacity, storageSize(pt)));
+      return;
+    }
+    const user = pt.user ?? l.probe.userPointers === true;
+    l.b.call(user ? Helper.probe_read_user : Helper.probe_read_kernel, [reg(l.pointer(base, off + 8)), reg(length), l.int(p)], false);
   },
 };

@@ -63,11 +63,13 @@ function uprobeProvider(name: 'uprobe' | 'uretprobe', alias: string, retprobe: b
       if ('severity' in bin) return bin;
       const path = bin.path;
       const pid = options?.targetPid;
-      const probe = (label: string, offset: number): ConcreteProbe => ({
+      const probe = (label: string, offset: number, linkAddress?: number): ConcreteProbe => ({
         provider: this, spec, name: `${name}:${path}:${label}`, programType: 'kprobe',
         attach: { kind: 'uprobe', path, offset, retprobe, ...(pid !== undefined ? { pid } : {}) },
         userPointers: true,
         ...(retprobe ? { retvalOffset: PT_REGS_RETVAL_OFFSET } : { argOffsets: PT_REGS_ARG_OFFSETS }),
+        // A uretprobe fires at the return address, in the caller: its ip says nothing about this file.
+        ...(linkAddress !== undefined && !retprobe ? { linkAddress } : {}),
       });
 
       const addr = /^0x[0-9a-fA-F]+$/.test(target) ? Number(BigInt(target)) : undefined;
@@ -85,7 +87,7 @@ function uprobeProvider(name: 'uprobe' | 'uretprobe', alias: string, retprobe: b
         const into = addr - at.address!;
         const bad = unsafeOffset(spec, at.name, into, retprobe, options);
         if (bad) return bad;
-        return [probe(`0x${addr.toString(16)}`, at.offset + into)];
+        return [probe(`0x${addr.toString(16)}`, at.offset + into, addr)];
       }
       if (retprobe && m) return error(`a uretprobe takes a function, not an offset into one: \`${spec.text}\``, spec.span, `write ${usage}`);
 
@@ -97,13 +99,18 @@ function uprobeProvider(name: 'uprobe' | 'uretprobe', alias: string, retprobe: b
         for (const s of kernel.binarySymbols(path, func!)) {
           if (!isCode(s) || s.offset < 0) continue;
           let off = s.offset;
+          let address = s.address;
           if (s.ifunc) {
+            address = undefined;
             if ('implementation' in s.ifunc) off = s.ifunc.implementation.offset;
-            else atResolvers.push(s.name);
+            else {
+              atResolvers.push(s.name);
+              address = s.address;
+            }
           }
           if (seen.has(off)) continue;
           seen.add(off);
-          probes.push(probe(s.name, off));
+          probes.push(probe(s.name, off, address));
         }
         if (probes.length === 0) return error(`no function of ${path} matches \`${func}\``, spec.span, 'list its symbols with `nm -D` (or `nm` when it is not stripped)');
         if (atResolvers.length > 0) {
@@ -126,7 +133,9 @@ function uprobeProvider(name: 'uprobe' | 'uretprobe', alias: string, retprobe: b
           'uprobes attach to code: name a function');
       }
       let at = sym.offset;
+      let address = sym.address === undefined ? undefined : sym.address + offset;
       if (sym.ifunc) {
+        address = undefined;
         if ('unresolved' in sym.ifunc) {
           return error(`\`${func}\` in ${path} is an IFUNC: a uprobe on it would fire in its resolver, once per process, not per call`, spec.span,
             `${sym.ifunc.unresolved}; probe the implementation by name if the file has it${sym.address ? `, or the resolver itself with ${name}:${path}:0x${sym.address.toString(16)}` : ''}`);
@@ -138,7 +147,7 @@ function uprobeProvider(name: 'uprobe' | 'uretprobe', alias: string, retprobe: b
       }
       const bad = unsafeOffset(spec, func!, offset, retprobe, options, sym.size);
       if (bad) return bad;
-      return [probe(m ? target : func!, at + offset)];
+      return [probe(m ? target : func!, at + offset, address)];
     },
   };
 }

@@ -70,6 +70,7 @@ export const usdt: ProbeProvider = {
         },
         userPointers: true,
         usdtArgs: p.args,
+        ...(p.address !== undefined ? { linkAddress: p.address } : {}),
       };
     });
     for (const u of unreadable) warn?.(warning(`the arguments of usdt ${u}; this probe has no arg0..argN`, spec.span));

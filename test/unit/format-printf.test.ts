@@ -92,6 +92,14 @@ t('%p', () => {
   );
 });
 
+t('%r, %rx and %rh print buf() values hex-escaped', () => {
+  // printf("[%r][%rx][%rh]\n", buf("\x00\x7f\x80 ~", 5), buf("A", 1), buf("\x0a\xfe", 2))
+  const buf = (...bytes: number[]) => ({ kind: 'buffer' as const, bytes: Uint8Array.from(bytes) });
+  assert.is(formatPrintf('[%r][%rx][%rh]\n', [buf(0, 0x7f, 0x80, 0x20, 0x7e), buf(0x41), buf(0x0a, 0xfe)]), '[\\x00\\x7f\\x80 ~][\\x41][0a fe]\n');
+  // A width pads like %s (bpftrace 0.17 does not parse `%8r`; newer versions format buffers through %s).
+  assert.is(formatPrintf('[%6r][%-6r]', [buf(0x61, 0x62), buf(0x61, 0x62)]), '[    ab][ab    ]');
+});
+
 t('%% prints a percent sign and takes no argument', () => {
   // printf("50%% [%d%%] [%5x]\n", 7, 3054)
   assert.is(formatPrintf('50%% [%d%%] [%5x]\n', [7n, 3054n]), '50% [7%] [  bee]\n');
@@ -137,22 +145,31 @@ p('unknown conversions are errors with a span, not exceptions', () => {
       message: 'unknown conversion `%q`',
       start: 3,
       end: 5,
-      hint: 'supported conversions: %d %i %u %o %x %X %c %s %p and %% for a percent sign',
+      hint: 'supported conversions: %d %i %u %o %x %X %c %s %p, %r %rx %rh for buf() and %% for a percent sign',
     },
   });
-  const errors = ['%f', '%5.1e', 'x %', '%*d', '%ls', '%lc', '%n'].map((f) => {
+  const errors = ['%f', '%5.1e', 'x %', '%*d', '%ls', '%lc', '%n', '%lr'].map((f) => {
     const r = parsePrintfFormat(f);
     return r.ok ? 'ok' : r.error.message;
   });
   assert.equal(errors, [
-    'floating-point conversions are not supported',
-    'floating-point conversions are not supported',
+    'floating-point conversions are not supported: BPF (and so bpftrace and tsbt) has no floating-point numbers',
+    'floating-point conversions are not supported: BPF (and so bpftrace and tsbt) has no floating-point numbers',
     'incomplete conversion at the end of the format string',
     '`*` widths and precisions are not supported',
     'length modifier `l` cannot apply to %s',
     'length modifier `l` cannot apply to %c',
     'unknown conversion `%n`',
+    'length modifier `l` cannot apply to %r',
   ]);
+});
+
+p('%r, %rx and %rh take a buf() value', () => {
+  const result = parsePrintfFormat('%r|%rx|%rh|%ry');
+  assert.ok(result.ok);
+  if (!result.ok) return;
+  assert.equal(result.format.conversions.map((c) => [c.conversion, c.argKind]), [['r', 'buffer'], ['rx', 'buffer'], ['rh', 'buffer'], ['r', 'buffer']]);
+  assert.equal(result.format.pieces.filter((x) => typeof x === 'string'), ['|', '|', '|', 'y']);
 });
 
 p('formatting with the wrong number of arguments throws (the compiler prevents it)', () => {
