@@ -20,10 +20,17 @@ export const str: BuiltinFunction = {
       return { kind: 'void' };
     }
     if (p.kind === 'Positional' && !p.count) {
-      // str($1): a positional parameter as a string.
+      // str($1[, n]): a positional parameter as a string (its first n bytes).
       const arg = c.positional(p.index);
       if (arg === undefined) c.error(`\`$${p.index}\` is not given`, p.span);
-      return { kind: 'string', size: Buffer.byteLength(arg ?? '') + 1 };
+      let length = Buffer.byteLength(arg ?? '');
+      if (n) {
+        c.expr(n);
+        const v = c.constantOf(n);
+        if (v === undefined || v < 1n || v > 4096n) c.error('the length must be a constant from 1 to 4096', n.span);
+        else length = Math.min(length, Number(v));
+      }
+      return { kind: 'string', size: length + 1 };
     }
     const t = c.expr(p);
     if (t.kind !== 'int' && t.kind !== 'void') c.error(`\`str()\` needs an address, not ${typeName(t)}`, p.span);
@@ -39,7 +46,9 @@ export const str: BuiltinFunction = {
   lowerInto(call, l, base, off, size, padded = true) {
     const [p] = call.args;
     if (p!.kind === 'Positional') {
-      writeBytes(l.b, Buffer.from(l.positional(p!.index)), base, off, size);
+      const t = l.typeOf(call);
+      const bytes = Buffer.from(l.positional(p!.index)).subarray(0, t.kind === 'string' ? t.size - 1 : undefined);
+      writeBytes(l.b, bytes, base, off, size);
       return;
     }
     // Zero first: the helper stops at the NUL, and strings are compared and hashed as whole buffers.
