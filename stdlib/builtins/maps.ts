@@ -79,7 +79,12 @@ export const hasKey: BuiltinFunction = {
   name: 'has_key', signature: 'has_key(@m, key)', role: 'value', rawArgs: true,
   summary: '1 if the map has the key, else 0',
   check(call, c) {
-    checkEntry('has_key', call, c);
+    const entry = checkEntry('has_key', call, c);
+    // A keyless aggregation lives in a per-CPU array, whose one slot always exists (bpftrace refuses
+    // has_key() on every map without keys; tsbt keeps it for plain values, which can be deleted).
+    if (entry && entry.keys.length === 0 && c.mapKeys(entry)?.value.kind === 'aggregation') {
+      c.error(`\`has_key()\` needs a map with keys: \`${entry.name}\` has none and holds an aggregation, which is always there`, call.span);
+    }
     return s64;
   },
   lower(call, l) {

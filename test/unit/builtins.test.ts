@@ -161,8 +161,9 @@ t('delete() and has_key() on a histogram loop over every bucket index of the key
   // hist(n, 2): (64 - 2) * 4 + 1 = 249 buckets; the loop's bound is the bucket count.
   const lines = asm('BEGIN { @h[1] = hist(5, 2); delete(@h, 1); }');
   assert.ok(lines.some((l) => /^if r\d < 0xf9 goto -/.test(l)), lines.join('\n'));
-  const l = asm('BEGIN { @l = lhist(5, 0, 100, 10); @x = has_key(@l); }');
+  const l = asm('BEGIN { @l[1] = lhist(5, 0, 100, 10); @x = has_key(@l, 1); }');
   assert.ok(l.some((x) => /^if r\d < 0xc goto -/.test(x)), l.join('\n'));
+  assert.equal(errors('BEGIN { @l = lhist(5, 0, 100, 10); @x = has_key(@l); }'), ['`has_key()` needs a map with keys: `@l` has none and holds an aggregation, which is always there']);
   // Plain maps: one helper call, no loop.
   assert.ok(!asm('BEGIN { @p[1] = 1; delete(@p, 1); }').some((x) => /goto -/.test(x)));
 });
