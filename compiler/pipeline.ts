@@ -6,13 +6,15 @@ import type { Program } from '../grammar/ast.ts';
 import { type Diagnostic, error, hasErrors } from '../grammar/diagnostics.ts';
 import { parse } from '../grammar/index.ts';
 import type { SourceFile } from '../grammar/source.ts';
-import { ARTIFACT_VERSION, type Artifact, type ProgramSpec } from '../runtime/artifact.ts';
+import { ARTIFACT_VERSION, type Artifact, type ProgramFunctions, type ProgramSpec } from '../runtime/artifact.ts';
 import { encode } from './bpf/insn.ts';
 import type { CompileContext, CompileOptions } from './context.ts';
 import type { IrProgram } from './ir/ir.ts';
 import { allocateRegisters } from './ir/regalloc.ts';
 import { removeDeadDefinitions } from './ir/dead-code.ts';
-import { type Finalized, finalize, StackOverflowError } from './ir/finalize.ts';
+import { finalize, StackOverflowError } from './ir/finalize.ts';
+import { link, type Linked } from './ir/link.ts';
+import { encodeFunctionBtf } from './bpf/btf.ts';
 import type { KernelInfo } from './kernel-info.ts';
 import { lowerUnit } from './passes/lower.ts';
 import { analyseResources, type Resources } from './passes/resources.ts';
@@ -32,8 +34,10 @@ export interface CompileInput {
 /** One compiled probe, with what `--emit ir|asm` shows. */
 export interface CompiledProgram {
   unit: ProbeUnit;
+  /** The main function's IR; loop callbacks are its `subprograms`. */
   ir: IrProgram;
-  code: Finalized;
+  /** Every function linked: main first, then the subprograms (`functions`). */
+  code: Linked;
   spec: ProgramSpec;
 }
 
@@ -107,17 +111,19 @@ function compileUnguarded(input: CompileInput): CompileResult {
   const programs: CompiledProgram[] = [];
   const names = new Set<string>();
   for (const ut of typed.units) {
-    const ir = removeDeadDefinitions(lowerUnit(ut, resources, cx));
-    let code: Finalized;
+    const ir = cleanUp(lowerUnit(ut, resources, cx));
+    const name = programName(ut.unit, names);
+    let code: Linked;
     try {
-      code = finalize(allocateRegisters(ir));
+      // Each function gets its own registers and frame; link() puts them in one instruction stream.
+      code = link([ir, ...(ir.subprograms ?? [])].map((f) => ({ name: f.name ?? name, code: finalize(allocateRegisters(f)) })));
     } catch (e) {
       if (!(e instanceof StackOverflowError)) throw e;
       cx.diagnostics.push(error(e.message, ut.unit.block.span, 'long strings and many map keys use stack; split the probe'));
       continue;
     }
     const spec: ProgramSpec = {
-      name: programName(ut.unit, names),
+      name,
       probe: ut.unit.probe.name,
       type: ut.unit.probe.programType,
       license: 'GPL',
@@ -127,6 +133,7 @@ function compileUnguarded(input: CompileInput): CompileResult {
       stackSize: code.stackSize,
       sourceSpans: code.sourceMap.map((s) => (s ? [s.start, s.end] as [number, number] : null)),
       ...(ut.unit.probe.tracing ? { attachBtfId: ut.unit.probe.tracing.btfId, expectedAttachType: ut.unit.probe.tracing.hook } : {}),
+      ...(code.functions.length > 1 ? { functions: describeFunctions(code) } : {}),
     };
     programs.push({ unit: ut.unit, ir, code, spec });
   }
@@ -150,6 +157,22 @@ function compileUnguarded(input: CompileInput): CompileResult {
 function stateOf(state: Resources['state']): NonNullable<Artifact['state']> {
   const { map, exitingOffset, startOffset, lostOffset, drops } = state;
   return { map, exitingOffset, startOffset, ...(lostOffset === undefined ? {} : { lostOffset }), drops };
+}
+
+/** Each function without definitions nobody reads (IrBuilder.finish has dropped unreachable code). */
+function cleanUp(ir: IrProgram): IrProgram {
+  return { ...removeDeadDefinitions(ir), ...(ir.subprograms ? { subprograms: ir.subprograms.map(removeDeadDefinitions) } : {}) };
+}
+
+/** BTF for the program's functions and its func_info records: main (global), then the callbacks (static). */
+function describeFunctions(code: Linked): ProgramFunctions {
+  const btf = encodeFunctionBtf(code.functions.map((f, i) => (i === 0
+    ? { name: f.name, params: ['ctx'], linkage: 'global' as const }
+    : { name: f.name, params: ['map', 'key', 'value', 'ctx'], linkage: 'static' as const })));
+  return {
+    btf: Buffer.from(btf.bytes).toString('base64'),
+    funcInfo: code.functions.map((f, i) => ({ insn: f.start, typeId: btf.funcTypeIds[i]!, name: f.name, stackSize: f.stackSize })),
+  };
 }
 
 /** `tsbt_` + the probe's most specific part, at most 15 characters, unique. */

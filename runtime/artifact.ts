@@ -127,6 +127,22 @@ export interface ProgramSpec {
   /** Tracing programs (fentry/fexit): the kernel BTF id of the target function, and the hook. */
   attachBtfId?: number;
   expectedAttachType?: 'fentry' | 'fexit';
+  /**
+   * Programs with BPF-to-BPF subprograms (the callbacks of `for ($kv : @map)` and `len(@map)`): the
+   * verifier requires BTF describing every function of a program that passes a callback to a helper.
+   * The runtime loads `btf` (BPF_BTF_LOAD) and gives it to BPF_PROG_LOAD with the func_info records.
+   */
+  functions?: ProgramFunctions;
+}
+
+export interface ProgramFunctions {
+  /** A BTF blob, base64: the functions' FUNC and FUNC_PROTO types (names all start with `tsbt_`). */
+  btf: string;
+  /**
+   * One struct bpf_func_info per function, in slot order: its first instruction slot and the BTF id of
+   * its FUNC type. The first is the main function, at slot 0; the others are static (callbacks).
+   */
+  funcInfo: { insn: number; typeId: number; name: string; stackSize: number }[];
 }
 
 export interface MapRelocation {

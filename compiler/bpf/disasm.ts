@@ -50,6 +50,8 @@ export function disassembleOne(i: Insn, slot: number, ctx: DisasmContext = {}): 
   if (cls === BPF_LD && i.imm2 !== undefined) {
     if (i.src === 1) return `r${i.dst} = map[${ctx.mapAt?.(slot) ?? `fd ${i.imm}`}] ll`;
     if (i.src === 2) return `r${i.dst} = &map[${ctx.mapAt?.(slot) ?? `fd ${i.imm}`}][${i.imm2}] ll`;
+    // BPF_PSEUDO_FUNC: a subprogram's address, `imm` slots after the next instruction.
+    if (i.src === 4) return `r${i.dst} = func[${ctx.labelAt?.(slot + 1 + i.imm) ?? signedOff(i.imm)}] ll`;
     const value = (BigInt(i.imm2 >>> 0) << 32n) | BigInt(i.imm >>> 0);
     return `r${i.dst} = 0x${value.toString(16)} ll`;
   }

@@ -27,6 +27,9 @@ export const Helper = {
   ktime_get_boot_ns: 125,
   send_signal: 109,
   get_func_ip: 173,
+  get_stack: 67,
+  for_each_map_elem: 164,
+  map_lookup_percpu_elem: 195,
 } as const;
 
 export type HelperName = keyof typeof Helper;

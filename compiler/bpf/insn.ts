@@ -4,7 +4,7 @@
 
 import {
   AluOp, BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_ADD_ATOMIC, BPF_DW, BPF_IMM, BPF_JMP, BPF_K, BPF_LD, BPF_LDX,
-  BPF_MEM, BPF_PSEUDO_MAP_FD, BPF_ST, BPF_STX, BPF_X, JmpOp, sizeCode,
+  BPF_MEM, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_ST, BPF_STX, BPF_X, JmpOp, sizeCode,
   type AluOpName, type CondName, type Size,
 } from './opcodes.ts';
 
@@ -56,6 +56,13 @@ export const Insn = {
   /** LD_IMM64 of the address of a map's value at `off` (BPF_PSEUDO_MAP_VALUE); the runtime sets the fd. */
   ldMapValue(dst: number, off: number): Insn {
     return { code: BPF_LD | BPF_DW | BPF_IMM, dst, src: 2, off: 0, imm: 0, imm2: off };
+  },
+  /**
+   * LD_IMM64 of a subprogram's address (BPF_PSEUDO_FUNC): `imm` is the offset in slots from the next
+   * instruction to the subprogram's first, set when the functions are linked.
+   */
+  ldFunc(dst: number, imm = 0): Insn {
+    return { code: BPF_LD | BPF_DW | BPF_IMM, dst, src: BPF_PSEUDO_FUNC, off: 0, imm, imm2: 0 };
   },
   load(size: Size, dst: number, base: number, off: number): Insn {
     return { code: BPF_LDX | BPF_MEM | sizeCode(size), dst, src: base, off, imm: 0 };

@@ -41,6 +41,8 @@ export const negateCond: Record<CondName, CondName> = {
 };
 
 export const BPF_PSEUDO_MAP_FD = 1;
+/** src_reg of an LD_IMM64 that loads a subprogram's address; imm = its first slot - (this slot + 1). */
+export const BPF_PSEUDO_FUNC = 4;
 export const BPF_ADD_ATOMIC = 0x00;
 
 export type Size = 1 | 2 | 4 | 8;

@@ -1,6 +1,7 @@
 // The late phase: allocated IR → eBPF instructions. Virtual registers become physical ones, helper
 // arguments are moved into r1..r5 (as one parallel move), labels become jump offsets, and `ldmap`
-// becomes an LD_IMM64 whose slot is recorded as a map relocation for the runtime to patch with an fd.
+// becomes an LD_IMM64 whose slot is recorded as a map relocation for the runtime to patch with an fd;
+// `ldfunc` becomes an LD_IMM64 whose offset link() sets once every function has its place.
 
 import type { Span } from '../../grammar/source.ts';
 import { Insn, slots } from '../bpf/insn.ts';
@@ -12,6 +13,8 @@ import { STACK_LIMIT } from './frame.ts';
 export interface Finalized {
   insns: Insn[];
   relocations: { insn: number; map: string; valueOffset?: number }[];
+  /** LD_IMM64s of a subprogram's address (BPF_PSEUDO_FUNC), by slot: link() sets their offsets. */
+  funcRefs: { insn: number; func: string }[];
   /** Source span of every emitted slot (undefined for glue such as the final exit). */
   sourceMap: (Span | undefined)[];
   /** Label names by slot index, for the disassembler. */
@@ -20,14 +23,14 @@ export interface Finalized {
 }
 
 export class StackOverflowError extends Error {
-  constructor(readonly size: number) {
-    super(`the program needs ${size} bytes of stack; eBPF allows ${STACK_LIMIT}`);
+  constructor(readonly size: number, message = `the program needs ${size} bytes of stack; eBPF allows ${STACK_LIMIT}`) {
+    super(message);
   }
 }
 
 export function finalize(alloc: Allocation): Finalized {
   if (alloc.frameSize > STACK_LIMIT) throw new StackOverflowError(alloc.frameSize);
-  const out: { insn: Insn; span: Span | undefined; target?: string; map?: string; valueOffset?: number }[] = [];
+  const out: { insn: Insn; span: Span | undefined; target?: string; map?: string; valueOffset?: number; func?: string }[] = [];
   const labelAt = new Map<string, number>(); // label → index into `out`
   const p = (v: VReg): number => {
     const r = alloc.phys.get(v);
@@ -37,7 +40,7 @@ export function finalize(alloc: Allocation): Finalized {
   const base = (b: Base) => (b === 'fp' ? R10 : p(b));
 
   for (const i of alloc.insns) {
-    const push = (insn: Insn, extra: { target?: string; map?: string; valueOffset?: number } = {}) => out.push({ insn, span: i.span, ...extra });
+    const push = (insn: Insn, extra: { target?: string; map?: string; valueOffset?: number; func?: string } = {}) => out.push({ insn, span: i.span, ...extra });
     const movTo = (dst: number, src: Operand) => {
       if ('imm' in src) push(Insn.movImm(dst, src.imm));
       else if (p(src.reg) !== dst) push(Insn.mov(dst, p(src.reg)));
@@ -57,6 +60,12 @@ export function finalize(alloc: Allocation): Finalized {
       case 'ldmap': push(Insn.ldMapFd(p(i.dst)), { map: i.map }); break;
       case 'ldmapvalue': push(Insn.ldMapValue(p(i.dst), i.off), { map: i.map, valueOffset: i.off }); break;
       case 'ctx': if (p(i.dst) !== R1) push(Insn.mov(p(i.dst), R1)); break;
+      case 'params': {
+        const moves = i.dsts.flatMap((d, k) => (d === undefined ? [] : [{ dst: p(d), src: { reg: R1 + k } as Operand }]));
+        for (const insn of parallelMove(moves)) push(insn);
+        break;
+      }
+      case 'ldfunc': push(Insn.ldFunc(p(i.dst)), { func: i.func }); break;
       case 'addr':
         push(Insn.mov(p(i.dst), R10));
         push(Insn.aluImm('add', p(i.dst), i.off));
@@ -95,6 +104,7 @@ export function finalize(alloc: Allocation): Finalized {
   const labels = new Map<number, string>();
   for (const [label, index] of labelAt) labels.set(slotOf[index]!, label);
   const relocations: { insn: number; map: string; valueOffset?: number }[] = [];
+  const funcRefs: { insn: number; func: string }[] = [];
   const sourceMap: (Span | undefined)[] = [];
   out.forEach((o, n) => {
     if (o.target !== undefined) {
@@ -104,10 +114,11 @@ export function finalize(alloc: Allocation): Finalized {
       if (off < -32768 || off > 32767) throw new Error('jump out of range');
       o.insn.off = off;
     }
+    if (o.func !== undefined) funcRefs.push({ insn: slotOf[n]!, func: o.func });
     if (o.map !== undefined) relocations.push({ insn: slotOf[n]!, map: o.map, ...(o.valueOffset !== undefined ? { valueOffset: o.valueOffset } : {}) });
     for (let s = 0; s < slots(o.insn); s++) sourceMap.push(o.span);
   });
-  return { insns: out.map((o) => o.insn), relocations, sourceMap, labels, stackSize: alloc.frameSize };
+  return { insns: out.map((o) => o.insn), relocations, funcRefs, sourceMap, labels, stackSize: alloc.frameSize };
 }
 
 /**

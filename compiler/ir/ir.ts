@@ -30,6 +30,13 @@ export type IrInsn =
   | { op: 'ldmapvalue'; dst: VReg; map: string; off: number }
   /** dst = the context pointer the program was called with (r1 at entry). Only first in a program. */
   | { op: 'ctx'; dst: VReg }
+  /**
+   * A subprogram's arguments: dsts[k] = r(k+1) at entry (undefined: not used). Only first in a
+   * subprogram; one instruction so that the moves out of r1..r5 happen as one parallel move.
+   */
+  | { op: 'params'; dsts: (VReg | undefined)[] }
+  /** dst = address of a subprogram (LD_IMM64, BPF_PSEUDO_FUNC), to pass as a callback to a helper */
+  | { op: 'ldfunc'; dst: VReg; func: string }
   /** dst = fp + off */
   | { op: 'addr'; dst: VReg; off: number }
   | { op: 'load'; dst: VReg; base: Base; off: number; size: Size }
@@ -47,11 +54,19 @@ export type IrInsn =
 export type Located = IrInsn & { span?: Span; comment?: string };
 
 export interface IrProgram {
+  /** Subprograms: the name of the function (its BTF FUNC name); absent for a program's main function. */
+  name?: string;
   insns: Located[];
   /** Number of virtual registers used (they are 0..count-1). */
   vregCount: number;
   /** Bytes of stack used by frame slots (before spills). */
   frameSize: number;
+  /**
+   * BPF-to-BPF subprograms called back by helpers (the bodies of `for ($kv : @map)`, `len(@map)`'s
+   * counter), each with its own registers and stack frame. Only on a program's main function; nested
+   * loops' callbacks are listed here too, flat, as the kernel sees them.
+   */
+  subprograms?: IrProgram[];
 }
 
 /** Registers an instruction reads and writes. Two-address ALU reads its destination too. */
@@ -62,7 +77,8 @@ export function usesAndDefs(i: IrInsn): { uses: VReg[]; defs: VReg[] } {
     case 'mov': return { uses: reg(i.src), defs: [i.dst] };
     case 'alu': return { uses: [i.dst, ...reg(i.src)], defs: [i.dst] };
     case 'neg': case 'bswap': return { uses: [i.dst], defs: [i.dst] };
-    case 'ldimm64': case 'ldmap': case 'ldmapvalue': case 'ctx': case 'addr': return { uses: [], defs: [i.dst] };
+    case 'ldimm64': case 'ldmap': case 'ldmapvalue': case 'ctx': case 'addr': case 'ldfunc': return { uses: [], defs: [i.dst] };
+    case 'params': return { uses: [], defs: i.dsts.filter((d): d is VReg => d !== undefined) };
     case 'load': return { uses: base(i.base), defs: [i.dst] };
     case 'store': return { uses: [...base(i.base), ...reg(i.src)], defs: [] };
     case 'atomicAdd': return { uses: [...base(i.base), i.src], defs: [] };
@@ -81,7 +97,8 @@ export function mapRegs(i: Located, use: (r: VReg) => VReg, def: (r: VReg) => VR
     case 'mov': return { ...i, src: op(i.src), dst: def(i.dst) };
     case 'alu': return { ...i, src: op(i.src), dst: def(use(i.dst)) };
     case 'neg': case 'bswap': return { ...i, dst: def(use(i.dst)) };
-    case 'ldimm64': case 'ldmap': case 'ldmapvalue': case 'ctx': case 'addr': return { ...i, dst: def(i.dst) };
+    case 'ldimm64': case 'ldmap': case 'ldmapvalue': case 'ctx': case 'addr': case 'ldfunc': return { ...i, dst: def(i.dst) };
+    case 'params': return { ...i, dsts: i.dsts.map((d) => (d === undefined ? d : def(d))) };
     case 'load': return { ...i, base: base(i.base), dst: def(i.dst) };
     case 'store': return { ...i, base: base(i.base), src: op(i.src) };
     case 'atomicAdd': return { ...i, base: base(i.base), src: use(i.src) };
@@ -107,6 +124,8 @@ export function formatIr(i: IrInsn): string {
     case 'ldmap': return `${r(i.dst)} = map ${i.map}`;
     case 'ldmapvalue': return `${r(i.dst)} = &${i.map}[${i.off}]`;
     case 'ctx': return `${r(i.dst)} = ctx`;
+    case 'params': return `${i.dsts.map((d) => (d === undefined ? '_' : r(d))).join(', ')} = params`;
+    case 'ldfunc': return `${r(i.dst)} = func ${i.func}`;
     case 'addr': return `${r(i.dst)} = fp${i.off}`;
     case 'load': return `${r(i.dst)} = u${i.size * 8} ${m(i.base, i.off)}`;
     case 'store': return `u${i.size * 8} ${m(i.base, i.off)} = ${o(i.src)}`;

@@ -37,7 +37,7 @@ export function allocateRegisters(program: IrProgram): Allocation {
 }
 
 interface Hints {
-  /** Preferred register of a value: r0 for call results, r1..r5 for call arguments, r1 for ctx. */
+  /** Preferred register of a value: r0 for call results, r1..r5 for call arguments and parameters, r1 for ctx. */
   preferred: Map<VReg, number>;
   /** `dst = src` moves: dst may take src's register when src dies there. */
   moveSource: Map<VReg, { src: VReg; pos: number }>;
@@ -55,6 +55,7 @@ function collectHints(insns: readonly Located[]): { hints: Hints; calls: number[
         if ('reg' in a && !preferred.has(a.reg)) preferred.set(a.reg, k + 1);
       });
     } else if (i.op === 'ctx') preferred.set(i.dst, 1);
+    else if (i.op === 'params') i.dsts.forEach((d, k) => { if (d !== undefined) preferred.set(d, k + 1); });
     else if (i.op === 'mov' && 'reg' in i.src) moveSource.set(i.dst, { src: i.src.reg, pos: 2 * n });
     else if (i.op === 'exit' && 'reg' in i.value && !preferred.has(i.value.reg)) preferred.set(i.value.reg, 0);
   });
