@@ -1,8 +1,9 @@
 // Loading the artifact's programs: decode the bytecode, patch map fds into the LD_IMM64 relocations,
-// BPF_PROG_LOAD, and keep the verifier's log when it rejects a program.
-import type { MapRelocation, ProgramSpec, ProgramType } from './artifact.ts';
+// load the BTF of programs with subprograms, BPF_PROG_LOAD, and keep the verifier's log when it
+// rejects a program.
+import type { MapRelocation, ProgramFunctions, ProgramSpec, ProgramType } from './artifact.ts';
 import { BPF_INSN_SIZE, BPF_LD_IMM64, BPF_PSEUDO_MAP_FD, BpfProgType, Errno } from './sys/constants.ts';
-import { ProgLoadError, SysError, type ProgInfo, type Sys } from './sys/sys.ts';
+import { BtfLoadError, ProgLoadError, SysError, type ProgInfo, type Sys } from './sys/sys.ts';
 
 /** enum bpf_attach_type values for tracing programs. */
 const EXPECTED_ATTACH_TYPES: Record<NonNullable<ProgramSpec['expectedAttachType']>, number> = {
@@ -69,6 +70,8 @@ export class LoadedProgram {
     readonly spec: ProgramSpec,
     /** The verifier log when loaded with a log level; '' otherwise. */
     readonly log: string,
+    /** The program's BTF (programs with subprograms): closed with the program. */
+    readonly btfFd?: number,
   ) {}
 
   get name(): string {
@@ -95,7 +98,11 @@ export class LoadedProgram {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.sys.close(this.fd);
+    try {
+      this.sys.close(this.fd);
+    } finally {
+      if (this.btfFd !== undefined) this.sys.close(this.btfFd);
+    }
   }
 }
 
@@ -150,9 +157,57 @@ export function loadProgram(
   if (progType === undefined) throw new Error(`program ${spec.name}: unknown program type '${spec.type}'`);
   const insns = decodeBytecode(spec.bytecode);
   patchRelocations(spec.name, insns, spec.relocations, mapFds);
+  const btfFd = spec.functions ? loadFunctionBtf(sys, spec.name, spec.functions) : undefined;
+  try {
+    return loadWithLog(sys, spec, progType, insns, opts, btfFd === undefined ? {} : { btfFd, funcInfo: encodeFuncInfo(spec.functions!) });
+  } catch (err) {
+    if (btfFd !== undefined) sys.close(btfFd);
+    throw err;
+  }
+}
+
+/**
+ * The BTF describing a program's functions (BPF_BTF_LOAD), which BPF_PROG_LOAD wants with the
+ * func_info records when a program passes a callback to a helper. Its types are named `tsbt_*`.
+ */
+function loadFunctionBtf(sys: Sys, program: string, functions: ProgramFunctions): number {
+  const data = new Uint8Array(Buffer.from(functions.btf, 'base64'));
+  try {
+    return sys.btfLoad({ data });
+  } catch (err) {
+    if (!(err instanceof BtfLoadError)) throw err;
+    // Load again with a log for the kernel's reason.
+    try {
+      return sys.btfLoad({ data, logLevel: 1, logSize: 1 << 16 });
+    } catch (again) {
+      if (!(again instanceof BtfLoadError)) throw again;
+      throw new Error(`cannot load the BTF of program ${program}: ${again.message}`);
+    }
+  }
+}
+
+/** struct bpf_func_info { u32 insn_off; u32 type_id; } per function. */
+export function encodeFuncInfo(functions: ProgramFunctions): Uint8Array {
+  const out = new Uint8Array(8 * functions.funcInfo.length);
+  const view = new DataView(out.buffer);
+  functions.funcInfo.forEach((f, i) => {
+    view.setUint32(8 * i, f.insn, true);
+    view.setUint32(8 * i + 4, f.typeId, true);
+  });
+  return out;
+}
+
+function loadWithLog(
+  sys: Sys,
+  spec: ProgramSpec,
+  progType: number,
+  insns: Uint8Array,
+  opts: LoadProgramOptions,
+  btf: { btfFd?: number; funcInfo?: Uint8Array },
+): LoadedProgram {
   const load = (logLevel: number, logSize: number) =>
     sys.progLoad({
-      progType, insns, license: spec.license, name: spec.name, logLevel, logSize,
+      progType, insns, license: spec.license, name: spec.name, logLevel, logSize, ...btf,
       ...(spec.attachBtfId !== undefined ? { attachBtfId: spec.attachBtfId } : {}),
       ...(spec.expectedAttachType !== undefined ? { expectedAttachType: EXPECTED_ATTACH_TYPES[spec.expectedAttachType] } : {}),
     });
@@ -160,7 +215,7 @@ export function loadProgram(
   let firstErrno: number | undefined;
   if (!opts.logLevel) {
     try {
-      return new LoadedProgram(sys, load(0, 0).fd, spec, '');
+      return new LoadedProgram(sys, load(0, 0).fd, spec, '', btf.btfFd);
     } catch (err) {
       if (!(err instanceof ProgLoadError)) throw err;
       firstErrno = err.errno;
@@ -173,7 +228,7 @@ export function loadProgram(
   for (;;) {
     try {
       const { fd, log } = load(logLevel, logSize);
-      return new LoadedProgram(sys, fd, spec, opts.logLevel ? log : '');
+      return new LoadedProgram(sys, fd, spec, opts.logLevel ? log : '', btf.btfFd);
     } catch (err) {
       if (!(err instanceof ProgLoadError)) throw err;
       if (err.errno === Errno.ENOSPC && logSize < MAX_LOG_SIZE) {

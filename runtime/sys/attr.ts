@@ -55,11 +55,26 @@ export const ProgLoadLayout = {
   progIfindex: 64,
   expectedAttachType: 68,
   progBtfFd: 72,
+  funcInfoRecSize: 76,
+  funcInfo: 80,
+  funcInfoCnt: 88,
   attachBtfId: 108,
   attachProgFd: 112,
   fdArray: 120,
   /** Written by the kernel (6.4+): the log size that would have held the whole log. */
   logTrueSize: 140,
+} as const;
+
+/** BPF_BTF_LOAD */
+export const BtfLoadLayout = {
+  size: 32,
+  btf: 0,
+  logBuf: 8,
+  btfSize: 16,
+  logSize: 20,
+  logLevel: 24,
+  /** Written by the kernel (6.4+). */
+  logTrueSize: 28,
 } as const;
 
 /** BPF_PROG_TEST_RUN */
@@ -229,6 +244,11 @@ export interface ProgLoadFields {
   progFlags?: number;
   expectedAttachType?: number;
   attachBtfId?: number;
+  /** Program BTF (BPF_BTF_LOAD fd) and its func_info records (struct bpf_func_info, 8 bytes each). */
+  progBtfFd?: number;
+  funcInfo?: bigint;
+  funcInfoRecSize?: number;
+  funcInfoCnt?: number;
 }
 
 export function encodeProgLoad(f: ProgLoadFields): AttrBuffer {
@@ -244,9 +264,31 @@ export function encodeProgLoad(f: ProgLoadFields): AttrBuffer {
     .u32(L.kernVersion, f.kernVersion ?? 0)
     .u32(L.progFlags, f.progFlags ?? 0)
     .u32(L.expectedAttachType, f.expectedAttachType ?? 0)
-    .u32(L.attachBtfId, f.attachBtfId ?? 0);
+    .u32(L.attachBtfId, f.attachBtfId ?? 0)
+    .u32(L.progBtfFd, f.progBtfFd ?? 0)
+    .u32(L.funcInfoRecSize, f.funcInfoRecSize ?? 0)
+    .u64(L.funcInfo, f.funcInfo ?? 0n)
+    .u32(L.funcInfoCnt, f.funcInfoCnt ?? 0);
   if (f.name) buf.name(L.progName, f.name);
   return buf;
+}
+
+export interface BtfLoadFields {
+  btf: bigint;
+  btfSize: number;
+  logBuf: bigint;
+  logSize: number;
+  logLevel: number;
+}
+
+export function encodeBtfLoad(f: BtfLoadFields): AttrBuffer {
+  const L = BtfLoadLayout;
+  return new AttrBuffer(L.size)
+    .u64(L.btf, f.btf)
+    .u64(L.logBuf, f.logBuf)
+    .u32(L.btfSize, f.btfSize)
+    .u32(L.logSize, f.logSize)
+    .u32(L.logLevel, f.logLevel);
 }
 
 export interface TestRunFields {

@@ -33,6 +33,14 @@ export class ProgLoadError extends SysError {
   }
 }
 
+/** BPF_BTF_LOAD refused a BTF blob; `log` is the kernel's reason (when loaded with a log). */
+export class BtfLoadError extends SysError {
+  constructor(errno: number, readonly log: string) {
+    super('bpf(BPF_BTF_LOAD)', errno, log.trim().split('\n').pop() || undefined);
+    this.name = 'BtfLoadError';
+  }
+}
+
 export function isSysError(err: unknown, code?: keyof typeof Errno): err is SysError {
   return err instanceof SysError && (code === undefined || err.errno === Errno[code]);
 }

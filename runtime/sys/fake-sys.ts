@@ -15,7 +15,7 @@ import {
   PERF_EVENT_IOC_ENABLE,
   PERF_EVENT_IOC_SET_BPF,
 } from './constants.ts';
-import { ProgLoadError, SysError } from './errors.ts';
+import { BtfLoadError, ProgLoadError, SysError } from './errors.ts';
 import type {
   BpfObjectKind,
   FdWatch,
@@ -27,6 +27,7 @@ import type {
   MappedRegion,
   PerfEventAttr,
   ProgInfo,
+  BtfLoadAttr,
   ProgLoadAttr,
   ProgLoadResult,
   Sys,
@@ -54,6 +55,15 @@ export interface FakeProgram {
   insns: Uint8Array;
   logLevel: number;
   testRuns: number;
+  /** The program BTF fd and func_info records it was loaded with, if any. */
+  btfFd?: number;
+  funcInfo?: Uint8Array;
+}
+
+export interface FakeBtf {
+  kind: 'btf';
+  id: number;
+  data: Uint8Array;
 }
 
 export interface FakePerfEvent {
@@ -71,7 +81,7 @@ export interface FakeRawTracepoint {
   progFd: number;
 }
 
-type FakeObject = FakeMap | FakeProgram | FakePerfEvent | FakeRawTracepoint;
+type FakeObject = FakeMap | FakeProgram | FakePerfEvent | FakeRawTracepoint | FakeBtf;
 
 export interface FakeSysOptions {
   possibleCpus?: number;
@@ -97,6 +107,7 @@ export class FakeSys implements Sys {
 
   /** Every program ever loaded and every perf event ever opened, in order. */
   readonly programs: FakeProgram[] = [];
+  readonly btfs: FakeBtf[] = [];
   readonly perfEvents: FakePerfEvent[] = [];
   readonly mounts: Array<{ source: string; target: string; fstype: string }> = [];
   /** Decides a load's outcome: return a verifier log and errno to reject it. */
@@ -173,7 +184,9 @@ export class FakeSys implements Sys {
     const i = this.failures.findIndex((f) => f.op === op);
     if (i < 0) return;
     const [f] = this.failures.splice(i, 1);
-    throw op === 'progLoad' ? new ProgLoadError(f!.errno, '') : new SysError(syscall, f!.errno);
+    if (op === 'progLoad') throw new ProgLoadError(f!.errno, '');
+    if (op === 'btfLoad') throw new BtfLoadError(f!.errno, '');
+    throw new SysError(syscall, f!.errno);
   }
 
   private open(obj: FakeObject): number {
@@ -331,9 +344,20 @@ export class FakeSys implements Sys {
       insns: attr.insns.slice(),
       logLevel: attr.logLevel ?? 0,
       testRuns: 0,
+      ...(attr.funcInfo ? { btfFd: attr.btfFd, funcInfo: attr.funcInfo.slice() } : {}),
     };
+    if (attr.funcInfo && this.fds.get(attr.btfFd ?? -1)?.kind !== 'btf') throw new ProgLoadError(Errno.EBADF, '');
     this.programs.push(prog);
     return { fd: this.open(prog), log: prog.logLevel > 0 ? 'processed 1 insns\n' : '' };
+  }
+
+  btfLoad(attr: BtfLoadAttr): number {
+    this.maybeFail('btfLoad', 'bpf(BPF_BTF_LOAD)');
+    // The magic number is all a fake checks.
+    if (attr.data.length < 24 || attr.data[0] !== 0x9f || attr.data[1] !== 0xeb) throw new BtfLoadError(Errno.EINVAL, '');
+    const btf: FakeBtf = { kind: 'btf', id: this.nextId++, data: attr.data.slice() };
+    this.btfs.push(btf);
+    return this.open(btf);
   }
 
   dynamicSymbol(_libraryPath: string, _name: string): bigint | undefined {

@@ -7,6 +7,7 @@ import {
   decodeLinkInfo,
   decodeMapInfo,
   decodeProgInfo,
+  encodeBtfLoad,
   encodeGetId,
   encodeMapBatch,
   encodeMapCreate,
@@ -35,9 +36,10 @@ import {
   SYS_bpf,
   SYS_perf_event_open,
 } from './constants.ts';
-import { ProgLoadError, SysError } from './errors.ts';
+import { BtfLoadError, ProgLoadError, SysError } from './errors.ts';
 import type {
   BpfObjectKind,
+  BtfLoadAttr,
   FdWatch,
   LinkInfo,
   MapBatchRequest,
@@ -206,6 +208,7 @@ export class KoffiSys implements Sys {
       progFlags: a.progFlags,
       expectedAttachType: a.expectedAttachType,
       attachBtfId: a.attachBtfId,
+      ...(a.funcInfo ? { progBtfFd: a.btfFd, funcInfo: this.addr(a.funcInfo), funcInfoRecSize: 8, funcInfoCnt: a.funcInfo.length / 8 } : {}),
     });
     for (let attempt = 0; ; attempt++) {
       try {
@@ -218,6 +221,18 @@ export class KoffiSys implements Sys {
         const trueSize = attr.readU32(ProgLoadLayout.logTrueSize);
         throw new ProgLoadError(err.errno, logBuf ? textUntilNul(logBuf) : '', trueSize || undefined);
       }
+    }
+  }
+
+  btfLoad(a: BtfLoadAttr): number {
+    const logLevel = a.logLevel ?? 0;
+    const logBuf = logLevel > 0 ? new Uint8Array(a.logSize ?? 1 << 16) : null;
+    const attr = encodeBtfLoad({ btf: this.addr(a.data), btfSize: a.data.length, logBuf: this.addr(logBuf), logSize: logBuf?.length ?? 0, logLevel });
+    try {
+      return this.bpf(BpfCmd.BTF_LOAD, attr);
+    } catch (err) {
+      if (!(err instanceof SysError)) throw err;
+      throw new BtfLoadError(err.errno, logBuf ? textUntilNul(logBuf) : '');
     }
   }
 

@@ -6,7 +6,7 @@
 // numbers the caller must close(); failures throw SysError (errors.ts). "Not found" outcomes that are a
 // normal part of iteration (ENOENT on lookup/get_next_key/get_next_id) return false/null instead.
 
-export { SysError, ProgLoadError, isSysError, isUnsupported } from './errors.ts';
+export { SysError, ProgLoadError, BtfLoadError, isSysError, isUnsupported } from './errors.ts';
 
 export type BpfObjectKind = 'prog' | 'map' | 'link';
 
@@ -52,6 +52,20 @@ export interface ProgLoadAttr {
   /** 0: no log. 1: log on failure; 2: verbose; 4: statistics (bits combine). */
   logLevel?: number;
   /** Log buffer size in bytes when logLevel > 0. */
+  logSize?: number;
+  /**
+   * Programs with subprograms: the program's BTF (an fd from btfLoad) and one func_info record per
+   * function (struct bpf_func_info { u32 insn_off; u32 type_id; }, packed).
+   */
+  btfFd?: number;
+  funcInfo?: Uint8Array;
+}
+
+export interface BtfLoadAttr {
+  /** A BTF blob: header, types, strings. */
+  data: Uint8Array;
+  /** 0: no log; 1: the reason on failure. */
+  logLevel?: number;
   logSize?: number;
 }
 
@@ -147,6 +161,8 @@ export interface Sys {
 
   /** Throws ProgLoadError (errno + verifier log) on failure. Retries EAGAIN. */
   progLoad(attr: ProgLoadAttr): ProgLoadResult;
+  /** BPF_BTF_LOAD: returns the BTF object's fd. Throws BtfLoadError (errno + the kernel's BTF log) on failure. */
+  btfLoad(attr: BtfLoadAttr): number;
   progTestRun(fd: number, attr?: TestRunAttr): TestRunResult;
   /**
    * dlopen(RTLD_NOLOAD) + dlsym in this process: the address a symbol of an already-loaded library

@@ -64,13 +64,13 @@ export function heldBy(pid: number | 'self'): Held {
   return held;
 }
 
-/** The fds of this process that are BPF objects or perf events, by number → what they are. */
+/** The fds of this process that are BPF objects (BTF included) or perf events, by number → what they are. */
 export function ownKernelFds(): Map<number, string> {
   const out = new Map<number, string>();
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
       const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (/^anon_inode:(bpf[-_](prog|map|link)|\[perf_event\])/.test(target)) out.set(Number(fd), target);
+      if (/^anon_inode:(bpf[-_](prog|map|link)|btf|\[perf_event\])/.test(target)) out.set(Number(fd), target);
     } catch {
       // the fd readdir itself used
     }

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import {
   decodeMapInfo,
   decodeProgInfo,
+  encodeBtfLoad,
   encodeMapBatch,
   encodeMapCreate,
   encodeMapElem,
@@ -46,6 +47,21 @@ t('BPF_PROG_LOAD: insns at 8, license at 16, log at 24/28/32, name at 48, 144 by
   assert.equal([u32(a, 24), u32(a, 28), u64(a, 32)], [1, 4096, 0xccccn]);
   assert.is(text(a, 48, 7), 'tsbt_p\0');
   assert.is(u32(a, 140), 0, 'log_true_size is the kernel’s to write');
+});
+
+t('BPF_PROG_LOAD with BTF: prog_btf_fd 72, func_info_rec_size 76, func_info 80, func_info_cnt 88', () => {
+  const a = encodeProgLoad({
+    progType: 17, insnCnt: 9, insns: 1n, license: 2n, logLevel: 0, logSize: 0, logBuf: 0n,
+    progBtfFd: 12, funcInfo: 0xddddn, funcInfoRecSize: 8, funcInfoCnt: 2,
+  }).bytes;
+  assert.equal([u32(a, 72), u32(a, 76), u64(a, 80), u32(a, 88)], [12, 8, 0xddddn, 2]);
+  assert.equal([u32(a, 92), u64(a, 96), u32(a, 104)], [0, 0n, 0], 'no line_info');
+});
+
+t('BPF_BTF_LOAD: btf at 0, log buffer at 8, sizes at 16/20, log level 24, 32 bytes', () => {
+  const a = encodeBtfLoad({ btf: 0x1234n, btfSize: 99, logBuf: 0x5678n, logSize: 4096, logLevel: 1 }).bytes;
+  assert.is(a.length, 32);
+  assert.equal([u64(a, 0), u64(a, 8), u32(a, 16), u32(a, 20), u32(a, 24), u32(a, 28)], [0x1234n, 0x5678n, 99, 4096, 1, 0]);
 });
 
 t('BPF_PROG_TEST_RUN: fd 0, data 8/16, repeat 32, ctx size 40, ctx 48, 80 bytes', () => {

@@ -5,6 +5,7 @@ import { loadProgram, patchRelocations, VerifierError, verifierReason } from '..
 import { BpfProgType, Errno } from '../../runtime/sys/constants.ts';
 import { FakeSys } from '../../runtime/sys/fake-sys.ts';
 import { isSysError } from '../../runtime/sys/sys.ts';
+import { encodeFunctionBtf } from '../../compiler/bpf/btf.ts';
 
 const t = suite('program loader against the fake Sys');
 
@@ -123,6 +124,34 @@ t('testRun returns r0 and names the program on failure', () => {
   assert.is(fake.programs[0]!.testRuns, 1);
   fake.failNext('progTestRun', Errno.ENOTSUPP);
   assert.throws(() => prog.testRun(), (e: unknown) => isSysError(e, 'ENOTSUPP') && /program tsbt_p0/.test((e as Error).message));
+});
+
+t('a program with subprograms: its BTF is loaded first, given with the func_info records, and closed with the program', () => {
+  const functions = {
+    btf: Buffer.from(encodeFunctionBtf([{ name: 'tsbt_p0', params: ['ctx'], linkage: 'global' }, { name: 'tsbt_for1', params: ['map', 'key', 'value', 'ctx'], linkage: 'static' }]).bytes).toString('base64'),
+    funcInfo: [{ insn: 0, typeId: 4, name: 'tsbt_p0', stackSize: 0 }, { insn: 5, typeId: 6, name: 'tsbt_for1', stackSize: 0 }],
+  };
+  const fake = new FakeSys();
+  const prog = loadProgram(fake, spec({ functions }), fds);
+  assert.is(fake.btfs.length, 1);
+  const loaded = fake.programs[0]!;
+  assert.is(loaded.btfFd, prog.btfFd);
+  assert.equal([...new Uint32Array(loaded.funcInfo!.slice().buffer)], [0, 4, 5, 6]);
+  assert.equal(fake.openFds().sort(), [prog.fd, prog.btfFd!].sort());
+  prog.close();
+  assert.equal(fake.openFds(), [], 'the BTF fd is closed with the program');
+
+  // Rejected by the verifier: the BTF is closed too.
+  const rejecting = new FakeSys();
+  rejecting.rejectProgram = () => ({ errno: Errno.EINVAL, log: 'func_info BTF section doesn\'t match subprog layout in BPF program\n' });
+  assert.throws(() => loadProgram(rejecting, spec({ functions }), fds), (e: unknown) => e instanceof VerifierError && /func_info/.test(e.message));
+  assert.equal(rejecting.openFds(), []);
+  // A BTF the kernel refuses never reaches BPF_PROG_LOAD.
+  const noBtf = new FakeSys();
+  noBtf.failNext('btfLoad', Errno.EINVAL);
+  noBtf.failNext('btfLoad', Errno.EINVAL);
+  assert.throws(() => loadProgram(noBtf, spec({ functions }), fds), /cannot load the BTF of program tsbt_p0/);
+  assert.is(noBtf.programs.length, 0);
 });
 
 t.run();

@@ -32,6 +32,10 @@ function trackingSys(): { sys: Sys; open: () => number[]; mapped: () => number; 
       opened(r.fd);
       return r;
     },
+    btfLoad: (attr: Parameters<Sys['btfLoad']>[0]) => {
+      calls.push('btfLoad');
+      return opened(real.btfLoad(attr));
+    },
     perfEventOpen: (...a: Parameters<Sys['perfEventOpen']>) => {
       calls.push('perfEventOpen');
       return opened(real.perfEventOpen(...a));
@@ -200,6 +204,29 @@ k('stop() runs END, reads the maps, then everything is closed', async () => {
   assert.is(output, 'end\n\n\n@n: 4\n');
   assert.equal(result.maps.find((m) => m.name === '@n')?.entries[0]?.value, 4n);
   assertAllClosed(tracked, before);
+});
+
+k('programs with loop callbacks: their BTF fds are closed with them, and when the verifier refuses one', async () => {
+  const name = 'tsbtloop';
+  const text = `BEGIN { @m[1] = 1; } tracepoint:syscalls:sys_enter_getppid /comm == "${name}"/ { for ($kv : @m) { @n = count(); } } END { printf("%d\\n", len(@m)); }`;
+  const before = ownKernelFds();
+  const tracked = trackingSys();
+  let output = '';
+  const session = await run(compiled(text), { sys: tracked.sys, onOutput: (s) => (output += s) });
+  assert.equal(tracked.calls.filter((c) => c === 'btfLoad').length, 2, 'one BTF for each program with a callback');
+  getppidAs(name, 3);
+  const result = await session.stop();
+  assert.is(output, '1\n');
+  assert.equal(result.maps.find((m) => m.name === '@n')?.entries[0]?.value, 3n);
+  assertAllClosed(tracked, before);
+
+  // func_info that does not match the program's layout: BPF_PROG_LOAD fails after the BTF loaded.
+  const broken = compiled(text);
+  const loop = broken.programs.find((p) => p.functions && p.attach.kind === 'tracepoint')!;
+  loop.functions!.funcInfo[1]!.insn += 1;
+  const tracked2 = trackingSys();
+  await run(broken, { sys: tracked2.sys }).then(() => assert.unreachable('the load should fail'), (err: Error) => assert.match(err.message, /func_info|subprog/));
+  assertAllClosed(tracked2, before);
 });
 
 k('pause(): events wait in the ring buffer; what does not fit is counted; received + lost == generated', async () => {
