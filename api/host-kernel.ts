@@ -4,7 +4,7 @@
 import type { KernelInfo, TracepointField } from '../compiler/kernel-info.ts';
 import { readFileSync } from 'node:fs';
 import { binarySymbols, resolveBinary, usdtProbes } from './host-binaries.ts';
-import { onlineCpus } from '../runtime/kernel/cpus.ts';
+import { onlineCpus, possibleCpus } from '../runtime/kernel/cpus.ts';
 import { Btf } from '../runtime/kernel/btf/index.ts';
 import { kernelSymbols } from '../runtime/kernel/symbols/index.ts';
 import { systemTracefs } from '../runtime/kernel/tracefs.ts';
@@ -47,6 +47,8 @@ export function hostKernelInfo(): KernelInfo {
       return cache.get(key);
     },
     onlineCpuCount: () => onlineCpus().length,
+    // CPU ids, not CPUs: per-CPU values are indexed by id, and the possible list may have holes.
+    possibleCpuCount: () => Math.max(-1, ...possibleCpus()) + 1,
     // kaddr(): /proc/kallsyms, parsed on first use only.
     kernelSymbol: (name) => kernelSymbols().address(name),
     kernelTypes() {

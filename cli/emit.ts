@@ -4,7 +4,7 @@ import type { CompileResult } from '../compiler/pipeline.ts';
 import type { SourceFile } from '../grammar/source.ts';
 import { disassembleOne } from '../compiler/bpf/disasm.ts';
 import { slots } from '../compiler/bpf/insn.ts';
-import { formatIr } from '../compiler/ir/ir.ts';
+import { formatIr, type Located } from '../compiler/ir/ir.ts';
 
 export type EmitKind = 'ast' | 'ir' | 'asm' | 'artifact';
 
@@ -17,7 +17,9 @@ export function emit(kind: EmitKind, result: CompileResult & { source: SourceFil
     case 'ir':
       return (result.programs ?? []).map((p) => [
         `; ${p.spec.probe} (${p.spec.name})`,
-        ...p.ir.insns.map((i) => (i.op === 'label' ? formatIr(i) : `    ${formatIr(i)}${i.comment ? `  ; ${i.comment}` : ''}`)),
+        ...irLines(p.ir.insns),
+        // Loop callbacks: functions of their own, with their own registers and stack frame.
+        ...(p.ir.subprograms ?? []).flatMap((f) => ['', `; subprogram ${f.name} (${f.name === 'tsbt_count' ? 'counts entries for len()' : 'a for loop\'s body, called for each map entry'})`, ...irLines(f.insns)]),
       ].join('\n')).join('\n\n') + '\n';
     case 'asm':
       return (result.programs ?? []).map((p) => {
@@ -26,6 +28,11 @@ export function emit(kind: EmitKind, result: CompileResult & { source: SourceFil
         let slot = 0;
         let lastLine = -1;
         for (const insn of p.code.insns) {
+          const fn = p.code.functions.find((f) => f.start === slot && slot > 0);
+          if (fn) {
+            lines.push('', `; subprogram ${fn.name} (${fn.stackSize} bytes of stack)`);
+            lastLine = -1;
+          }
           const span = p.code.sourceMap[slot];
           if (span) {
             const { line } = result.source.position(span.start);
@@ -42,4 +49,8 @@ export function emit(kind: EmitKind, result: CompileResult & { source: SourceFil
         return lines.join('\n');
       }).join('\n\n') + '\n';
   }
+}
+
+function irLines(insns: readonly Located[]): string[] {
+  return insns.map((i) => (i.op === 'label' ? formatIr(i) : `    ${formatIr(i)}${i.comment ? `  ; ${i.comment}` : ''}`));
 }

@@ -84,6 +84,11 @@ export interface KernelInfo {
   kernelFunctions(): string[];
   /** How many CPUs are online (`ncpus`). */
   onlineCpuCount(): number;
+  /**
+   * How many CPU ids the kernel may ever use (the highest in /sys/devices/system/cpu/possible, plus
+   * one): per-CPU map values are indexed by them. Absent: the online count is used.
+   */
+  possibleCpuCount?(): number;
   /** Every `category:event` matching the globs (`*` and `?`). */
   listTracepoints(categoryGlob: string, eventGlob: string): { category: string; event: string }[];
 }

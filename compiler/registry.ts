@@ -125,6 +125,8 @@ export interface Lowerer {
   mapPlan(name: string): { spec: MapSpec; keyFields: { offset: number; size: number }[]; bucketOffset?: number };
   /** Build the key of `@m[k...]` on the stack; returns its frame offset. */
   buildKey(m: MapRef): number;
+  /** The number of entries of a script map (`len(@m)`), counted in the kernel. */
+  mapLength(scriptName: string): VReg;
   /** Positional parameter `$index` (1-based) as given on the command line. */
   positional(index: number): string;
   /** The pid of the -c command (the checker has already rejected `cpid` without -c). */

@@ -4,7 +4,7 @@
 // names, patched to fds at load time.
 
 import { literalBytes } from '../../grammar/literals.ts';
-import type { AssignStmt, Binary, Call, Expr, IncDec, MapRef, Stmt } from '../../grammar/ast.ts';
+import type { AssignStmt, Binary, Call, Expr, ForMapStmt, IncDec, MapRef, Stmt } from '../../grammar/ast.ts';
 import { Helper } from '../bpf/helpers.ts';
 import { type CondName, negateCond } from '../bpf/opcodes.ts';
 import { IrBuilder, imm, reg } from '../ir/builder.ts';
@@ -14,7 +14,8 @@ import type { ConcreteProbe, EventArgPlan, Lowerer } from '../registry.ts';
 import { INT_TYPES, type Type, arithmeticResult, storageSize } from '../types/types.ts';
 import { constantValue, fold } from './constants.ts';
 import { copyMemory, writeBytes, zeroMemory } from './memory.ts';
-import type { MapPlan, Resources } from './resources.ts';
+import { fillPair } from './lower-formap.ts';
+import { LOOP_VARS_MAP, type MapPlan, type Resources } from './resources.ts';
 import type { UnitTypes, VarInfo, VarSite } from './typecheck.ts';
 import type { KernelMember } from '../types/kernel-types.ts';
 
@@ -24,43 +25,127 @@ export function lowerUnit(ut: UnitTypes, res: Resources, cx: CompileContext): Ir
   return new UnitLowerer(ut, res, cx).run();
 }
 
-type Storage = { reg: VReg } | { slot: number; size: number };
+/**
+ * Where a variable lives: an integer in a register; or memory in this function's frame; or, written
+ * by a loop body, at `shared` in this probe's region of the per-CPU LOOP_VARS_MAP value; or somewhere
+ * an enclosing function keeps it (a loop callback reaching its caller's variables), whose address is
+ * word `captured` of the callback's closure.
+ */
+type Storage = { reg: VReg } | { slot: number; size: number } | { shared: number; size: number } | { captured: number; size: number };
 type Loop = { breakTo: Label; continueTo: Label };
 
+/**
+ * One function being lowered: the probe's main function, or the callback a `for ($kv : @map)` body
+ * becomes (bpf_for_each_map_elem calls it with map, key, value and the closure the caller built).
+ */
+interface FunctionContext {
+  b: IrBuilder;
+  storage: Map<VarInfo, Storage>;
+  loops: Loop[];
+  /** Where the function ends (main: exit 0 after the probe's body). */
+  endLabel: Label;
+  /** The main function: the probe's context pointer. */
+  ctxReg?: VReg;
+  /**
+   * Callbacks: the closure, an array of u64 in the caller's frame: [0] the probe's context pointer,
+   * [1] the address of the caller's stop flag, [2...] the address of each captured variable.
+   */
+  closure?: VReg;
+  /** Callbacks: where `return` (and exit()) go: raise the caller's stop flag, stop iterating. */
+  returnLabel?: Label;
+  /** This CPU's LOOP_VARS_MAP value, when the function declares variables that loop bodies write. */
+  shared?: VReg;
+}
+
+/** Closure words before the captured variables' addresses. */
+const CLOSURE_CTX = 0;
+const CLOSURE_STOP = 8;
+const CLOSURE_VARS = 16;
+
 class UnitLowerer implements Lowerer {
-  readonly b = new IrBuilder();
   readonly probe: ConcreteProbe;
-  private ctxReg: VReg | undefined;
-  private readonly endLabel: Label;
-  private readonly storage = new Map<VarInfo, Storage>();
-  private readonly loops: Loop[] = [];
+  private fn: FunctionContext;
+  private readonly main: FunctionContext;
+  private readonly subprograms: IrProgram[] = [];
+  /** Variables some loop callback reaches through a pointer: they live in memory, never in a register. */
+  private readonly captured: Set<VarInfo>;
+  private countCallback: string | undefined;
+  /** Loop callbacks so far, for their names. */
+  private callbacks = 0;
 
   constructor(private readonly ut: UnitTypes, private readonly res: Resources, private readonly cx: CompileContext) {
     this.probe = ut.unit.probe;
-    this.endLabel = this.b.label('end');
+    const b = new IrBuilder();
+    this.main = { b, storage: new Map(), loops: [], endLabel: b.label('end') };
+    this.fn = this.main;
+    this.captured = new Set([...ut.captures.values()].flat());
+  }
+
+  /** The builder of the function being lowered. */
+  get b(): IrBuilder {
+    return this.fn.b;
+  }
+
+  private get endLabel(): Label {
+    return this.fn.endLabel;
+  }
+
+  private get storage(): Map<VarInfo, Storage> {
+    return this.fn.storage;
+  }
+
+  private get loops(): Loop[] {
+    return this.fn.loops;
+  }
+
+  /**
+   * Give the variables declared in this function (`owner`: a loop body, or undefined for the probe)
+   * their places. They live for the whole function: integers in registers (zero until assigned, so a
+   * loop counter is bounded for the verifier), strings and tuples — and integers a loop callback
+   * reaches — in stack slots allocated up front and zeroed; everything else a statement puts on the
+   * stack is released when the statement ends.
+   */
+  private placeVariables(owner: ForMapStmt | undefined): void {
+    const shared = this.res.loopVars.get(this.ut);
+    for (const v of this.ut.vars) {
+      if (!v.type || v.owner !== owner) continue;
+      const at = shared?.get(v);
+      if (at !== undefined) {
+        const size = storageSize(v.type);
+        zeroMemory(this.b, this.sharedValue(), at, Math.ceil(size / 8) * 8);
+        this.storage.set(v, { shared: at, size });
+      } else if (v.type.kind === 'int' && !this.captured.has(v)) {
+        const r = this.b.reg();
+        this.b.mov(r, imm(0));
+        this.storage.set(v, { reg: r });
+      } else {
+        const size = storageSize(v.type);
+        const slot = this.b.frame.alloc(size);
+        zeroMemory(this.b, 'fp', slot, Math.ceil(size / 8) * 8);
+        this.storage.set(v, { slot, size });
+      }
+    }
+  }
+
+  /** This CPU's LOOP_VARS_MAP value, looked up once per function (it is always there: an array map). */
+  private sharedValue(): VReg {
+    if (this.fn.shared !== undefined) return this.fn.shared;
+    const mark = this.b.frame.mark();
+    const key = this.b.frame.alloc(8);
+    this.b.store(4, 'fp', key, imm(0));
+    const value = this.b.call(Helper.map_lookup_elem, [reg(this.b.ldmap(LOOP_VARS_MAP)), reg(this.b.addr(key))])!;
+    this.b.frame.release(mark);
+    this.b.jcond('jeq', value, imm(0), this.endLabel);
+    this.fn.shared = value;
+    return value;
   }
 
   run(): IrProgram {
     const { block } = this.ut.unit;
-    this.ctxReg = this.b.reg();
+    this.main.ctxReg = this.b.reg();
     this.b.at(block.span, () => {
-      this.b.emit({ op: 'ctx', dst: this.ctxReg! });
-      // Variables live for the whole probe: integers in registers (zero until assigned, so a loop
-      // counter is bounded for the verifier), strings and tuples in stack slots allocated up front;
-      // everything else a statement puts on the stack is released when the statement ends.
-      for (const v of this.ut.vars) {
-        if (!v.type) continue;
-        if (v.type.kind === 'int') {
-          const r = this.b.reg();
-          this.b.mov(r, imm(0));
-          this.storage.set(v, { reg: r });
-        } else {
-          const size = storageSize(v.type);
-          const slot = this.b.frame.alloc(size);
-          zeroMemory(this.b, 'fp', slot, Math.ceil(size / 8) * 8);
-          this.storage.set(v, { slot, size });
-        }
-      }
+      this.b.emit({ op: 'ctx', dst: this.main.ctxReg! });
+      this.placeVariables(undefined);
     });
     const kind = this.probe.attach.kind;
     if (this.res.state.usesExit && kind !== 'begin' && kind !== 'end') {
@@ -86,13 +171,16 @@ class UnitLowerer implements Lowerer {
     this.b.span = undefined;
     this.b.place(this.endLabel);
     this.b.emit({ op: 'exit', value: imm(0) });
-    return this.b.finish();
+    return { ...this.b.finish(), ...(this.subprograms.length > 0 ? { subprograms: this.subprograms } : {}) };
   }
 
   // ------------------------------------------------------------------------------ Lowerer interface
 
   ctx(): VReg {
-    return this.ctxReg!;
+    // A callback reads the probe's context pointer from its closure (the verifier follows the spilled
+    // pointer into the caller's frame and still knows it as the context).
+    if (this.fn.closure !== undefined) return this.b.load(8, this.fn.closure, CLOSURE_CTX);
+    return this.fn.ctxReg!;
   }
 
   typeOf(e: Expr): Type {
@@ -164,7 +252,7 @@ class UnitLowerer implements Lowerer {
   }
 
   returnFromProbe(): void {
-    this.b.jmp(this.endLabel);
+    this.b.jmp(this.fn.returnLabel ?? this.endLabel);
   }
 
   startTimeAddress(): VReg {
@@ -307,18 +395,20 @@ class UnitLowerer implements Lowerer {
         return;
       }
       case 'ForRange': {
-        const v = this.intVar(this.ut.varOf.get(s)!);
+        const v = this.ut.varOf.get(s)!;
         const end = this.b.reg();
         this.b.mov(end, this.int(s.to));
-        this.b.mov(v, this.int(s.from));
+        this.writeIntVar(v, this.int(s.from));
         const top = this.b.label('for');
         const next = this.b.label('fnext');
         const exit = this.b.label('fend');
         this.b.place(top);
-        this.b.jcond('jsge', v, reg(end), exit);
+        this.b.jcond('jsge', this.readIntVar(v), reg(end), exit);
         this.loopBody(s.body, { breakTo: exit, continueTo: next });
         this.b.place(next);
-        this.b.alu('add', v, imm(1));
+        const i = this.readIntVar(v);
+        this.b.alu('add', i, imm(1));
+        this.writeIntVar(v, reg(i));
         this.b.jmp(top);
         this.b.place(exit);
         return;
@@ -336,7 +426,7 @@ class UnitLowerer implements Lowerer {
       }
       case 'Jump': {
         const loop = this.loops[this.loops.length - 1];
-        if (s.jump === 'return' || !loop) this.b.jmp(this.endLabel);
+        if (s.jump === 'return' || !loop) this.returnFromProbe();
         else this.b.jmp(s.jump === 'break' ? loop.breakTo : loop.continueTo);
         return;
       }
@@ -344,8 +434,97 @@ class UnitLowerer implements Lowerer {
         this.statements(s.body);
         return;
       case 'ForMap':
-        throw new Error('for over a map is rejected by the type checker');
+        this.forMap(s);
+        return;
     }
+  }
+
+  // ------------------------------------------------------------------------------ loops over maps
+
+  /**
+   * `for ($kv : @map) { body }`: the body becomes a callback subprogram; here, the closure it gets is
+   * built in this frame (the probe's context, a stop flag, the address of each variable the body
+   * reaches) and bpf_for_each_map_elem runs it on every entry. A `return` inside raised the flag.
+   */
+  private forMap(s: ForMapStmt): void {
+    const plan = this.mapPlan(s.map.name);
+    const callback = this.callback(s, plan);
+    const captures = this.ut.captures.get(s) ?? [];
+    const closure = this.b.frame.alloc(CLOSURE_VARS + 8 * captures.length);
+    this.b.store(8, 'fp', closure + CLOSURE_CTX, reg(this.ctx()));
+    const stop = callback.stops ? this.b.frame.alloc(8) : undefined;
+    if (stop !== undefined) {
+      this.b.store(8, 'fp', stop, imm(0));
+      this.b.store(8, 'fp', closure + CLOSURE_STOP, reg(this.b.addr(stop)));
+    } else this.b.store(8, 'fp', closure + CLOSURE_STOP, imm(0));
+    captures.forEach((v, i) => {
+      const at = this.varAddress(v);
+      this.b.store(8, 'fp', closure + CLOSURE_VARS + 8 * i, reg(this.pointer(at.base, at.off)));
+    });
+    const fn = this.b.reg();
+    this.b.emit({ op: 'ldfunc', dst: fn, func: callback.name });
+    this.b.call(Helper.for_each_map_elem, [reg(this.b.ldmap(plan.spec.name)), reg(fn), reg(this.b.addr(closure)), imm(0)], false);
+    if (stop !== undefined) {
+      const go = this.b.label('fmnext');
+      this.b.jcond('jeq', this.b.load(8, 'fp', stop), imm(0), go);
+      this.returnFromProbe();
+      this.b.place(go);
+    }
+  }
+
+  /** Lower a loop body into its own subprogram: `(map, key, value, closure) → 0 (go on) | 1 (stop)`. */
+  private callback(s: ForMapStmt, plan: MapPlan): { name: string; stops: boolean } {
+    const name = `tsbt_for${++this.callbacks}`;
+    const b = new IrBuilder();
+    const fn: FunctionContext = { b, storage: new Map(), loops: [], endLabel: b.label('next'), closure: b.reg(), returnLabel: b.label('return') };
+    const outer = this.fn;
+    this.fn = fn;
+    try {
+      const key = b.reg();
+      const value = b.reg();
+      b.at(s.span, () => {
+        b.emit({ op: 'params', dsts: [undefined, key, value, fn.closure] });
+        (this.ut.captures.get(s) ?? []).forEach((v, i) => fn.storage.set(v, { captured: i, size: v.type ? storageSize(v.type) : 8 }));
+        this.placeVariables(s);
+        const pair = this.ut.varOf.get(s)!;
+        const at = this.storage.get(pair) as { slot: number };
+        fillPair(b, plan, pair.type!, { key, value, slot: at.slot }, this.cx.kernel.possibleCpuCount?.() ?? this.cx.kernel.onlineCpuCount());
+      });
+      const stopHere = b.label('break');
+      this.loopBody(s.body, { breakTo: stopHere, continueTo: fn.endLabel });
+      b.span = undefined;
+      b.place(fn.endLabel);
+      b.emit({ op: 'exit', value: imm(0) });
+      // Only code something jumps to: the verifier refuses unreachable instructions.
+      const jumpedTo = (label: Label) => b.insns.some((i) => (i.op === 'jmp' || i.op === 'jcond') && i.target === label);
+      if (jumpedTo(stopHere)) {
+        b.place(stopHere);
+        b.emit({ op: 'exit', value: imm(1) });
+      }
+      const stops = jumpedTo(fn.returnLabel!);
+      if (stops) {
+        b.place(fn.returnLabel!);
+        b.store(8, b.load(8, fn.closure!, CLOSURE_STOP), 0, imm(1));
+        b.emit({ op: 'exit', value: imm(1) });
+      }
+      this.subprograms.push({ ...b.finish(), name });
+      return { name, stops };
+    } finally {
+      this.fn = outer;
+    }
+  }
+
+  /** `len(@map)`: bpf_for_each_map_elem with a callback that does nothing returns the number of entries. */
+  mapLength(name: string): VReg {
+    if (this.countCallback === undefined) {
+      this.countCallback = 'tsbt_count';
+      const b = new IrBuilder();
+      b.emit({ op: 'exit', value: imm(0) });
+      this.subprograms.push({ ...b.finish(), name: this.countCallback });
+    }
+    const fn = this.b.reg();
+    this.b.emit({ op: 'ldfunc', dst: fn, func: this.countCallback });
+    return this.b.call(Helper.for_each_map_elem, [reg(this.b.ldmap(this.mapPlan(name).spec.name)), reg(fn), imm(0), imm(0)])!;
   }
 
   private loopBody(body: Stmt[], loop: Loop): void {
@@ -354,19 +533,59 @@ class UnitLowerer implements Lowerer {
     this.loops.pop();
   }
 
-  private intVar(v: VarInfo): VReg {
+  private storageOf(v: VarInfo): Storage {
     const s = this.storage.get(v);
-    if (!s || !('reg' in s)) throw new Error(`variable ${v.name} has no register`);
-    return s.reg;
+    if (!s) throw new Error(`variable ${v.name} has no storage`);
+    return s;
+  }
+
+  /** Where a variable kept in memory is: a slot of this frame, or (captured) what the closure points to. */
+  private varAddress(v: VarInfo): { base: Base; off: number } {
+    const s = this.storageOf(v);
+    if ('slot' in s) return { base: 'fp', off: s.slot };
+    if ('shared' in s) return { base: this.fn.shared!, off: s.shared };
+    if ('captured' in s) return { base: this.b.load(8, this.fn.closure!, CLOSURE_VARS + 8 * s.captured), off: 0 };
+    throw new Error(`variable ${v.name} is in a register`);
+  }
+
+  /** An integer variable's value: its register itself, or loaded from memory. */
+  private readIntVar(v: VarInfo): VReg {
+    const s = this.storageOf(v);
+    if ('reg' in s) return s.reg;
+    const at = this.varAddress(v);
+    return this.b.load(8, at.base, at.off);
+  }
+
+  private writeIntVar(v: VarInfo, value: Operand): void {
+    const s = this.storageOf(v);
+    if ('reg' in s) this.b.mov(s.reg, value);
+    else {
+      const at = this.varAddress(v);
+      this.b.store(8, at.base, at.off, value);
+    }
+  }
+
+  /** `$x = value` for an integer variable, wrapping as its declared width does. */
+  private assignIntVar(v: VarInfo, value: Operand): void {
+    const s = this.storageOf(v);
+    if ('reg' in s) {
+      this.b.mov(s.reg, value);
+      this.narrow(v, s.reg);
+      return;
+    }
+    const r = this.b.reg();
+    this.b.mov(r, value);
+    this.narrow(v, r);
+    this.writeIntVar(v, reg(r));
   }
 
   private storeVar(v: VarInfo, value: Expr): void {
-    const s = this.storage.get(v);
-    if (!s) throw new Error(`variable ${v.name} has no storage`);
-    if ('reg' in s) {
-      this.b.mov(s.reg, this.int(value));
-      this.narrow(v, s.reg);
-    } else this.writeInto(value, 'fp', s.slot, s.size);
+    const s = this.storageOf(v);
+    if ('reg' in s || v.type?.kind === 'int') this.assignIntVar(v, this.int(value));
+    else {
+      const at = this.varAddress(v);
+      this.writeInto(value, at.base, at.off, s.size);
+    }
   }
 
   /** A variable declared narrower than 64 bits (`let $x: uint8`) wraps as its type does. */
@@ -379,11 +598,8 @@ class UnitLowerer implements Lowerer {
     if (s.op) {
       const current = this.int(target);
       const out = this.arith(s.op, current, this.int(value), this.typeOf(target), this.typeOf(value));
-      if (target.kind === 'Var') {
-        const v = this.ut.varOf.get(target)!;
-        this.b.mov(this.intVar(v), out);
-        this.narrow(v, this.intVar(v));
-      } else this.storeMapInt(target, out);
+      if (target.kind === 'Var') this.assignIntVar(this.ut.varOf.get(target)!, out);
+      else this.storeMapInt(target, out);
       return;
     }
     if (target.kind === 'Var') {
@@ -424,7 +640,7 @@ class UnitLowerer implements Lowerer {
     const delta = e.op === '++' ? 1 : -1;
     if (e.target.kind === 'Var') {
       const v = this.ut.varOf.get(e.target)!;
-      const r = this.intVar(v);
+      const r = this.readIntVar(v);
       let old: VReg | undefined;
       if (wantValue && !e.prefix) {
         old = this.b.reg();
@@ -432,6 +648,7 @@ class UnitLowerer implements Lowerer {
       }
       this.b.alu('add', r, imm(delta));
       this.narrow(v, r);
+      if (!('reg' in this.storageOf(v))) this.writeIntVar(v, reg(r));
       return reg(old ?? r);
     }
     const current = this.intReg(e.target);
@@ -503,7 +720,7 @@ class UnitLowerer implements Lowerer {
         return v.lower(this, e.span);
       }
       case 'Var':
-        return reg(this.intVar(this.ut.varOf.get(e)!));
+        return reg(this.readIntVar(this.ut.varOf.get(e)!));
       case 'Map': {
         const value = this.mapValuePointer(e);
         const out = this.b.reg();
@@ -871,8 +1088,8 @@ class UnitLowerer implements Lowerer {
   /** Where a string or tuple value is in memory: its variable's slot, or a fresh slot written now. */
   private materialize(e: Expr): { base: Base; off: number } {
     if (e.kind === 'Var') {
-      const s = this.storage.get(this.ut.varOf.get(e)!);
-      if (s && 'slot' in s) return { base: 'fp', off: s.slot };
+      const v = this.ut.varOf.get(e)!;
+      if (!('reg' in this.storageOf(v))) return this.varAddress(v);
     }
     const size = storageSize(this.typeOf(e));
     const slot = this.b.frame.alloc(size);
@@ -897,9 +1114,10 @@ class UnitLowerer implements Lowerer {
         return;
       }
       case 'Var': {
-        const s = this.storage.get(this.ut.varOf.get(e)!);
-        if (!s || !('slot' in s)) throw new Error(`variable ${e.name} has no slot`);
-        copyMemory(this.b, { base: 'fp', off: s.slot }, { base, off }, Math.min(size, s.size), size);
+        const v = this.ut.varOf.get(e)!;
+        const s = this.storageOf(v);
+        if ('reg' in s) throw new Error(`variable ${e.name} has no memory`);
+        copyMemory(this.b, this.varAddress(v), { base, off }, Math.min(size, s.size), size);
         return;
       }
       case 'Map': {

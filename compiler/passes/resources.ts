@@ -10,7 +10,7 @@ import { constantValue } from './constants.ts';
 import type { DeclaredMap } from './config.ts';
 import { error, warning } from '../../grammar/diagnostics.ts';
 import { type Type, storageSize } from '../types/types.ts';
-import type { MapInfo, Typed, UnitTypes } from './typecheck.ts';
+import type { MapInfo, Typed, UnitTypes, VarInfo } from './typecheck.ts';
 
 export interface MapPlan {
   spec: MapSpec;
@@ -35,17 +35,25 @@ export interface Resources {
   internalMaps: MapSpec[];
   eventRing?: string;
   state: { map: string; exitingOffset: number; startOffset: number; lostOffset?: number; drops: { map: string; offset: number }[]; usesExit: boolean };
+  /** Per unit, where each variable that loop bodies write lives in the LOOP_VARS_MAP value. */
+  loopVars: Map<UnitTypes, Map<VarInfo, number>>;
 }
 
 export const RING_MAP = 'tsbt_events';
 export const STATE_MAP = 'tsbt_state';
 export const STACK_MAP = 'tsbt_stacks';
+/** A per-CPU buffer of STACK_FRAMES addresses that len(kstack) / len(ustack) collect a stack into. */
+export const STACK_SCRATCH_MAP = 'tsbt_stackbuf';
+/** A per-CPU array of one value holding the variables that `for ($kv : @map)` bodies write. */
+export const LOOP_VARS_MAP = 'tsbt_loopvars';
+/** The largest value of a per-CPU array (the kernel's PCPU_MIN_UNIT_SIZE). */
+const PERCPU_VALUE_LIMIT = 32768;
 /** Frames kept per stack (bpftrace's limit). */
 export const STACK_FRAMES = 127;
 
 export function analyseResources(typed: Typed, cx: CompileContext, declared: Map<string, DeclaredMap>): Resources {
   const maps = new Map<string, MapPlan>();
-  const used = new Set<string>([RING_MAP, STATE_MAP, STACK_MAP]);
+  const used = new Set<string>([RING_MAP, STATE_MAP, STACK_MAP, STACK_SCRATCH_MAP, LOOP_VARS_MAP]);
   const deleted = new Set<string>();
   for (const ut of typed.units) {
     forEachCall(ut.unit.block.body, (call) => {
@@ -105,17 +113,45 @@ export function analyseResources(typed: Typed, cx: CompileContext, declared: Map
   const usesElapsed = typed.units.some((ut) => [...ut.types.keys()].some((e) => e.kind === 'Ident' && e.name === 'elapsed'));
   const state = { map: STATE_MAP, exitingOffset: 0, startOffset: 8, ...(lostOffset === undefined ? {} : { lostOffset }), drops, usesExit };
   const internalMaps: MapSpec[] = [];
-  const usesStacks = typed.units.some((ut) => [...ut.types.values()].some((t) => t.kind === 'stack'));
+  // len(kstack) / len(ustack) only count frames (into a scratch buffer): that stack is never stored.
+  const counted = new Set<Expr>();
+  for (const ut of typed.units) {
+    for (const e of ut.types.keys()) {
+      if (e.kind === 'Call' && e.callee === 'len' && e.args.length === 1 && ut.types.get(e.args[0]!)?.kind === 'stack') counted.add(e.args[0]!);
+    }
+  }
+  const usesStacks = typed.units.some((ut) => [...ut.types].some(([e, t]) => t.kind === 'stack' && !counted.has(e)));
   if (usesStacks) {
     internalMaps.push({ name: STACK_MAP, type: 'stack_trace', keySize: 4, valueSize: 8 * STACK_FRAMES, maxEntries: cx.options.mapMaxEntries });
   }
+  if (counted.size > 0) {
+    internalMaps.push({ name: STACK_SCRATCH_MAP, type: 'percpu_array', keySize: 4, valueSize: 8 * STACK_FRAMES, maxEntries: 1 });
+  }
+  // Variables loop bodies write: one region per probe, as a probe may interrupt another on its CPU.
+  const loopVars = new Map<UnitTypes, Map<VarInfo, number>>();
+  let loopVarsSize = 0;
+  for (const ut of typed.units) {
+    const offsets = new Map<VarInfo, number>();
+    for (const v of ut.writtenInLoops) {
+      if (!v.type) continue;
+      offsets.set(v, loopVarsSize);
+      loopVarsSize += Math.ceil(storageSize(v.type) / 8) * 8;
+    }
+    if (offsets.size > 0) loopVars.set(ut, offsets);
+  }
+  if (loopVarsSize > PERCPU_VALUE_LIMIT) {
+    const v = [...loopVars.values()][0]!.keys().next().value!;
+    cx.diagnostics.push(error(`the variables that loop bodies write need ${loopVarsSize} bytes; a per-CPU value holds ${PERCPU_VALUE_LIMIT}`, v.span,
+      'write fewer or shorter variables inside `for ($kv : @map)` bodies'));
+  }
+  if (loopVarsSize > 0) internalMaps.push({ name: LOOP_VARS_MAP, type: 'percpu_array', keySize: 4, valueSize: loopVarsSize, maxEntries: 1 });
   if (usesExit || usesElapsed || needsEvents || drops.length > 0) {
     internalMaps.push({ name: STATE_MAP, type: 'array', keySize: 4, valueSize: dropsStart + 8 * drops.length, maxEntries: 1 });
   }
   if (needsEvents) {
     internalMaps.push({ name: RING_MAP, type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: cx.options.eventRingBytes });
   }
-  return { maps, events, eventSpecs, internalMaps, state, ...(needsEvents ? { eventRing: RING_MAP } : {}) };
+  return { maps, events, eventSpecs, internalMaps, state, loopVars, ...(needsEvents ? { eventRing: RING_MAP } : {}) };
 }
 
 /** `tsbt_` + the script name's letters, at most 15 characters, unique within the script. */

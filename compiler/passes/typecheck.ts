@@ -6,7 +6,7 @@
 
 import { literalBytes } from '../../grammar/literals.ts';
 import type {
-  AssignStmt, Call, Expr, ForRangeStmt, IncDec, LetStmt, MapRef, Stmt, TypeExpr, VarRef,
+  AssignStmt, Call, Expr, ForMapStmt, ForRangeStmt, IncDec, LetStmt, MapRef, Stmt, TypeExpr, VarRef,
 } from '../../grammar/ast.ts';
 import { type Diagnostic, error, warning } from '../../grammar/diagnostics.ts';
 import type { Span } from '../../grammar/source.ts';
@@ -38,9 +38,11 @@ export interface VarInfo {
   read?: boolean;
   /** A loop counter: never warned about. */
   loop?: boolean;
+  /** The `for ($kv : @map)` whose body declares it (it lives in that loop's callback); absent: the probe. */
+  owner?: ForMapStmt;
 }
 
-export type VarSite = VarRef | LetStmt | ForRangeStmt;
+export type VarSite = VarRef | LetStmt | ForRangeStmt | ForMapStmt;
 
 export interface UnitTypes {
   unit: ProbeUnit;
@@ -52,6 +54,17 @@ export interface UnitTypes {
   /** The variable each `$name` use, `let` and `for` refers to. */
   varOf: Map<VarSite, VarInfo>;
   vars: VarInfo[];
+  /**
+   * Per `for ($kv : @map)`: the variables of enclosing scopes its body (nested loops included) reads or
+   * writes. The body is a callback with its own stack frame, so these are reached through pointers.
+   */
+  captures: Map<ForMapStmt, VarInfo[]>;
+  /**
+   * Captured variables some loop body writes. They live in a per-CPU scratch map rather than on the
+   * stack: the verifier walks a callback once per possible iteration while a variable it changes has a
+   * value it tracks (a counter), but it does not track what is in map memory.
+   */
+  writtenInLoops: Set<VarInfo>;
 }
 
 export interface Typed {
@@ -67,7 +80,10 @@ export function typecheck(units: ProbeUnit[], cx: CompileContext): Typed {
   for (const unit of units) {
     const checker = new UnitChecker(unit, cx, maps, cx.diagnostics);
     checker.check();
-    result.push({ unit, types: checker.types, varOf: checker.varOf, vars: checker.vars, members: checker.members, constants: checker.constants });
+    result.push({
+      unit, types: checker.types, varOf: checker.varOf, vars: checker.vars, members: checker.members, constants: checker.constants,
+      captures: checker.captures, writtenInLoops: checker.writtenInLoops,
+    });
   }
   return { units: result, maps };
 }
@@ -84,8 +100,14 @@ class UnitChecker implements Checker {
   readonly constants = new Map<Expr, bigint>();
   readonly varOf = new Map<VarSite, VarInfo>();
   readonly vars: VarInfo[] = [];
+  readonly captures = new Map<ForMapStmt, VarInfo[]>();
+  readonly writtenInLoops = new Set<VarInfo>();
   readonly probe: ConcreteProbe;
   private readonly scopes: Map<string, VarInfo>[] = [new Map()];
+  /** The function each scope belongs to: a `for ($kv : @map)` body, or undefined for the probe itself. */
+  private readonly scopeOwners: (ForMapStmt | undefined)[] = [undefined];
+  /** The `for ($kv : @map)` bodies being checked, innermost last. */
+  private readonly functions: ForMapStmt[] = [];
   private loopDepth = 0;
   private unrollCopies = 1;
 
@@ -153,9 +175,19 @@ class UnitChecker implements Checker {
   // ------------------------------------------------------------------------------------ statements
 
   private block(stmts: Stmt[]): void {
-    this.scopes.push(new Map());
+    this.pushScope();
     this.statements(stmts);
+    this.popScope();
+  }
+
+  private pushScope(): void {
+    this.scopes.push(new Map());
+    this.scopeOwners.push(this.functions[this.functions.length - 1]);
+  }
+
+  private popScope(): void {
     this.scopes.pop();
+    this.scopeOwners.pop();
   }
 
   private statements(stmts: Stmt[]): void {
@@ -198,17 +230,27 @@ class UnitChecker implements Checker {
       case 'ForRange': {
         this.expectInt(s.from, 'a range start');
         this.expectInt(s.to, 'a range end');
-        this.scopes.push(new Map());
+        this.pushScope();
         const v = this.declare(s.var, s64, s.span);
         v.loop = true;
         this.varOf.set(s, v);
         this.loop(s.body);
-        this.scopes.pop();
+        this.popScope();
         return;
       }
-      case 'ForMap':
-        this.error('`for ($kv : @map)` is not supported yet', s.span, 'print the map with print(@map) instead');
+      case 'ForMap': {
+        // The body becomes a callback (its own function): variables declared in it belong to it.
+        const pair = this.forMapPair(s);
+        this.functions.push(s);
+        this.pushScope();
+        const v = this.declare(s.var, pair, s.span);
+        v.loop = true;
+        this.varOf.set(s, v);
+        this.loop(s.body);
+        this.popScope();
+        this.functions.pop();
         return;
+      }
       case 'Unroll': {
         this.expectInt(s.count, 'an unroll count');
         const n = this.constantOf(s.count);
@@ -287,10 +329,50 @@ class UnitChecker implements Checker {
   }
 
   private declare(name: string, type: Type | undefined, span: Span, scope = this.scopes[this.scopes.length - 1]!): VarInfo {
-    const v: VarInfo = { name, id: this.vars.length, type: type && { ...type }, span };
+    const owner = this.scopeOwners[this.scopes.indexOf(scope)];
+    const v: VarInfo = { name, id: this.vars.length, type: type && { ...type }, span, ...(owner ? { owner } : {}) };
     this.vars.push(v);
     scope.set(name, v);
     return v;
+  }
+
+  /** `v` is used here: every loop callback between here and where `v` lives must reach it through a pointer. */
+  private use(v: VarInfo, write = false): void {
+    for (let i = this.functions.length - 1; i >= 0 && this.functions[i] !== v.owner; i--) {
+      const f = this.functions[i]!;
+      const list = this.captures.get(f) ?? [];
+      if (!list.includes(v)) list.push(v);
+      this.captures.set(f, list);
+      if (write) this.writtenInLoops.add(v);
+    }
+  }
+
+  /**
+   * The type of `$kv` in `for ($kv : @map)`: (key, value), the key a tuple when the map has several.
+   * Per-CPU count/sum/min/max values are summed up over the CPUs in the loop, as bpftrace does; the
+   * other aggregations have no single value to give.
+   */
+  private forMapPair(s: ForMapStmt): Type | undefined {
+    const info = this.maps.get(s.map.name);
+    if (!info) {
+      if (!this.learning) this.error(`\`${s.map.name}\` is iterated but never assigned`, s.map.span, didYouMean(s.map.name, this.maps.keys()));
+      return undefined;
+    }
+    if (info.keys.length === 0) {
+      this.error(`\`${s.map.name}\` has no keys: there is nothing to iterate over`, s.map.span, `read its value directly: \`${s.map.name}\``);
+      return undefined;
+    }
+    let value: Type = info.value;
+    if (value.kind === 'aggregation') {
+      if (value.agg !== 'count' && value.agg !== 'sum' && value.agg !== 'min' && value.agg !== 'max') {
+        this.error(`cannot iterate over \`${s.map.name}\`: its values are ${value.agg}() aggregations`, s.map.span,
+          `only count(), sum(), min() and max() maps can be iterated; print it with print(${s.map.name})`);
+        return undefined;
+      }
+      value = value.agg === 'count' || !value.signed ? u64 : s64;
+    }
+    const key = info.keys.length === 1 ? info.keys[0]! : tupleOf(info.keys.map((k) => structuredClone(k)));
+    return tupleOf([structuredClone(key), structuredClone(value)]);
   }
 
   private lookupVar(name: string): VarInfo | undefined {
@@ -320,6 +402,8 @@ class UnitChecker implements Checker {
       if (s.target.kind === 'Map' && !this.maps.has(s.target.name)) this.mapAssign(s.target, s64, s.span);
       const current = this.expr(s.target);
       if (current === ERROR) return;
+      const written = s.target.kind === 'Var' ? this.varOf.get(s.target) : undefined;
+      if (written) this.use(written, true);
       if (current.kind !== 'int' || type.kind !== 'int') {
         this.error(`\`${s.op}=\` needs integers, not ${typeName(current)} and ${typeName(type)}`, s.span);
         return;
@@ -338,6 +422,7 @@ class UnitChecker implements Checker {
     // Assigning an undeclared variable declares it for the whole probe (bpftrace's rule).
     const v = this.lookupVar(target.name) ?? this.declare(target.name, undefined, target.span, this.scopes[0]);
     this.varOf.set(target, v);
+    this.use(v, true);
     if (!v.type) v.type = { ...type };
     else if (!this.assignable(v.type, type)) {
       this.error(`\`${target.name}\` holds ${typeName(v.type)}; cannot assign ${typeName(type)}`, valueSpan);
@@ -566,6 +651,7 @@ class UnitChecker implements Checker {
         }
         v.read = true;
         this.varOf.set(e, v);
+        this.use(v);
         return v.type;
       }
       case 'Map':
@@ -774,10 +860,12 @@ class UnitChecker implements Checker {
         // `$i++` on a new variable starts it at 0, like a map.
         const created = this.declare(e.target.name, s64, e.target.span, this.scopes[0]);
         this.varOf.set(e.target, created);
+        this.use(created, true);
         this.types.set(e.target, s64);
         return s64;
       }
       const t = this.expr(e.target);
+      this.use(v, true);
       if (t !== ERROR && t.kind !== 'int') this.error(`\`${e.op}\` needs an integer variable`, e.span);
       return t.kind === 'int' ? t : ERROR;
     }

@@ -1,5 +1,6 @@
-// Functions on map entries done in the kernel: delete() and has_key(). (clear/zero/print act on the
-// whole map in user space; see output.ts.) On hist/lhist maps, a key stands for all its buckets.
+// Functions on maps done in the kernel: delete() and has_key() on one entry, len() on the whole map.
+// (clear/zero/print act on the whole map in user space; see output.ts.) On hist/lhist maps, a key
+// stands for all its buckets.
 
 import type { Call, Expr, MapRef } from '../../grammar/ast.ts';
 import { Helper } from '../../compiler/bpf/helpers.ts';
@@ -7,6 +8,7 @@ import { imm, reg } from '../../compiler/ir/builder.ts';
 import type { BuiltinFunction, Checker, Lowerer } from '../../compiler/registry.ts';
 import type { MapSpec } from '../../runtime/artifact.ts';
 import { s64, voidType } from '../../compiler/types/types.ts';
+import { checkStackDepth, lowerStackDepth } from './stacks.ts';
 
 /** `f(@m[k1, k2])` or `f(@m, key)` (a tuple key for several parts): the entry as one map reference. */
 function entryOf(call: Call): MapRef | undefined {
@@ -108,5 +110,34 @@ export const hasKey: BuiltinFunction = {
     }
     l.b.place(done);
     return reg(out);
+  },
+};
+
+export const len: BuiltinFunction = {
+  name: 'len', signature: 'len(@m) | len(kstack) | len(ustack)', role: 'value', rawArgs: true,
+  summary: 'the number of entries of a map, or of frames of a stack',
+  check(call, c) {
+    const [m] = call.args;
+    if (call.args.length !== 1 || !m) {
+      c.error('`len()` takes one map (`len(@m)`) or stack (`len(kstack)`)', call.span);
+      return s64;
+    }
+    if (m.kind !== 'Map') return checkStackDepth(call, c);
+    if (m.keys.length > 0) {
+      c.error(`\`len()\` counts a whole map: write \`len(${m.name})\``, m.span);
+      return s64;
+    }
+    const info = c.mapKeys(m);
+    if (info?.value.kind === 'aggregation' && (info.value.agg === 'hist' || info.value.agg === 'lhist')) {
+      // Each bucket of a histogram is an entry of its own in the kernel's map.
+      c.error(`\`len()\` cannot count \`${m.name}\`: its ${info.value.agg}() buckets are entries of their own`, m.span,
+        `count the keys in a map of their own, e.g. \`@keys[...] = 1\``);
+    }
+    return s64;
+  },
+  lower(call, l) {
+    const m = call.args[0]!;
+    if (m.kind !== 'Map') return lowerStackDepth(call, l);
+    return reg(l.mapLength(m.name));
   },
 };

@@ -5,10 +5,11 @@
 import { Helper } from '../../compiler/bpf/helpers.ts';
 import { imm, reg } from '../../compiler/ir/builder.ts';
 import type { Base } from '../../compiler/ir/ir.ts';
-import type { BuiltinFunction, BuiltinVariable, Lowerer } from '../../compiler/registry.ts';
-import { STACK_FRAMES, STACK_MAP } from '../../compiler/passes/resources.ts';
-import { type IntSize, type StackMode, type Type, u64 } from '../../compiler/types/types.ts';
-import type { Expr } from '../../grammar/ast.ts';
+import type { Operand } from '../../compiler/ir/ir.ts';
+import type { BuiltinFunction, BuiltinVariable, Checker, Lowerer } from '../../compiler/registry.ts';
+import { STACK_FRAMES, STACK_MAP, STACK_SCRATCH_MAP } from '../../compiler/passes/resources.ts';
+import { type IntSize, s64, type StackMode, type Type, u64 } from '../../compiler/types/types.ts';
+import type { Call, Expr } from '../../grammar/ast.ts';
 import type { BinarySymbol, KernelInfo } from '../../compiler/kernel-info.ts';
 import type { AttachSpec } from '../../runtime/artifact.ts';
 import { PT_REGS_IP_OFFSET } from '../arch/x86_64.ts';
@@ -168,3 +169,38 @@ export const uaddr: BuiltinFunction = {
     return reg(ip);
   },
 };
+
+/**
+ * `len(kstack)`, `len(ustack)`, `len(kstack(3))`: how many frames the stack has now (at most its
+ * limit). Only a stack taken right there: a stored stack keeps just its id in the stack-trace map,
+ * which programs cannot read.
+ */
+export function checkStackDepth(call: Call, c: Checker): Type {
+  const [a] = call.args;
+  const direct = a && ((a.kind === 'Ident' && (a.name === 'kstack' || a.name === 'ustack'))
+    || (a.kind === 'Call' && (a.callee === 'kstack' || a.callee === 'ustack')));
+  const t = a ? c.expr(a) : undefined;
+  if (t && t.kind !== 'stack' && t.kind !== 'void') c.error(`\`len()\` takes a map or a stack, not ${t.kind === 'int' ? 'an integer' : `a ${t.kind}`}`, a!.span);
+  else if (t?.kind === 'stack' && !direct) {
+    c.error('`len()` of a stack needs `kstack` or `ustack` itself', a!.span, 'a stored stack keeps only its id; write `len(kstack)`');
+  }
+  return s64;
+}
+
+/** bpf_get_stack into a per-CPU scratch buffer returns the bytes it wrote: 8 per frame. */
+export function lowerStackDepth(call: Call, l: Lowerer): Operand {
+  const t = l.typeOf(call.args[0]!);
+  if (t.kind !== 'stack') throw new Error('len() of a stack without a stack');
+  const key = l.b.frame.alloc(8);
+  l.b.store(4, 'fp', key, imm(0));
+  const buffer = l.b.call(Helper.map_lookup_elem, [reg(l.b.ldmap(STACK_SCRATCH_MAP)), reg(l.b.addr(key))])!;
+  const out = l.b.movImm(0);
+  const done = l.b.label('depth');
+  l.b.jcond('jeq', buffer, imm(0), done);
+  const bytes = l.b.call(Helper.get_stack, [reg(l.ctx()), reg(buffer), imm(8 * t.limit), imm(t.user ? BPF_F_USER_STACK : 0)])!;
+  l.b.jcond('jsle', bytes, imm(0), done);
+  l.b.mov(out, reg(bytes));
+  l.b.alu('rsh', out, imm(3));
+  l.b.place(done);
+  return reg(out);
+}

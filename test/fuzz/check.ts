@@ -5,9 +5,10 @@
 // - with an artifact, every program's bytecode decodes into whole instructions with known opcodes,
 //   registers below r11 (and r10, the frame pointer, never written), jumps that land on an instruction
 //   inside the program, calls to known helpers, stack accesses within the 512 bytes, map relocations
-//   on LD_IMM64 instructions naming maps of the artifact; the program ends in `exit` or a jump; the
-//   source map has one entry per slot, inside the text; the artifact is JSON; `--emit ir|asm|artifact`
-//   render;
+//   on LD_IMM64 instructions naming maps of the artifact; each function ends in `exit` or a jump and
+//   no jump leaves its function; subprogram addresses point at a function's start; the BTF of the
+//   functions decodes and matches their func_info; the source map has one entry per slot, inside the
+//   text; the artifact is JSON; `--emit ir|asm|artifact` render;
 // - it takes less than `slowMs`.
 
 import { compile, formatDiagnostics } from '../../api/index.ts';
@@ -19,7 +20,8 @@ import {
   AluOp, BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_DW, BPF_IMM, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_ST, BPF_STX, JmpOp, codeSize,
 } from '../../compiler/bpf/opcodes.ts';
 import { emit } from '../../cli/emit.ts';
-import type { Artifact, EventArg, FieldLayout } from '../../runtime/artifact.ts';
+import type { Artifact, EventArg, FieldLayout, ProgramFunctions } from '../../runtime/artifact.ts';
+import { BtfSpec } from '../../runtime/kernel/btf/spec.ts';
 
 export const STACK_LIMIT = 512;
 const HELPERS = new Set<number>(Object.values(Helper));
@@ -97,7 +99,7 @@ export function checkInput(text: string, options: CheckOptions): Outcome {
         const decoded = decode(bytes);
         const slotCount = bytes.length / 8;
         insns += slotCount;
-        problems.push(...checkProgram(decoded, slotCount, p.stackSize, p.relocations, mapNames).map((m) => `${m} [program ${where}]`));
+        problems.push(...checkProgram(decoded, slotCount, p.stackSize, p.relocations, mapNames, p.functions).map((m) => `${m} [program ${where}]`));
         const original = built.get(p);
         if (original) problems.push(...roundTrip(original, decoded).map((m) => `${m} [program ${where}]`));
         if (p.sourceSpans) {
@@ -136,9 +138,14 @@ export function checkInput(text: string, options: CheckOptions): Outcome {
 /** The invariants of one program's instructions (`decoded`: as insn.ts decodes them, LD_IMM64 as one). */
 export function checkProgram(
   decoded: Insn[], slotCount: number, stackSize: number, relocations: { insn: number; map: string; valueOffset?: number }[], maps: Set<string>,
+  functions?: ProgramFunctions,
 ): string[] {
   const problems: string[] = [];
   if (!(stackSize >= 0 && stackSize <= STACK_LIMIT)) problems.push(`stack size ${stackSize}`);
+  // Function starts (the main function at 0, then each subprogram's first slot).
+  const funcStarts = functions ? functions.funcInfo.map((f) => f.insn) : [0];
+  if (functions) problems.push(...checkFunctions(functions, slotCount));
+  const functionOf = (s: number) => funcStarts.filter((f) => f <= s).length - 1;
   // Slot index of each instruction, and which slots are the second half of an LD_IMM64.
   const starts = new Set<number>();
   const ldImm64At = new Map<number, Insn>();
@@ -169,7 +176,12 @@ export function checkProgram(
       case BPF_LD:
         if (i.code !== (BPF_LD | BPF_DW | BPF_IMM) || i.imm2 === undefined) problems.push(`an LD other than LD_IMM64 ${at}`);
         if (i.dst === 10) problems.push(`writes the frame pointer r10 ${at}`);
-        if (i.src !== 0 && i.src !== 1 && i.src !== 2) problems.push(`LD_IMM64 with pseudo source ${i.src} ${at}`);
+        if (i.src === 4) {
+          // BPF_PSEUDO_FUNC: the address of a subprogram, imm slots after the next instruction.
+          const target = slot + 1 + i.imm;
+          if (!funcStarts.includes(target) || target === 0) problems.push(`a subprogram address that is no subprogram's start (slot ${target}) ${at}`);
+          if (i.imm2 !== 0) problems.push(`a subprogram address with a nonzero upper half ${at}`);
+        } else if (i.src !== 0 && i.src !== 1 && i.src !== 2) problems.push(`LD_IMM64 with pseudo source ${i.src} ${at}`);
         break;
       case BPF_LDX:
         if ((i.code & 0xe0) !== BPF_MEM) problems.push(`LDX mode other than MEM ${at}`);
@@ -198,6 +210,7 @@ export function checkProgram(
         const target = slot + 1 + i.off;
         if (target < 0 || target >= slotCount) problems.push(`jumps to slot ${target}, outside 0..${slotCount - 1} ${at}`);
         else if (!starts.has(target)) problems.push(`jumps into the middle of an LD_IMM64 (slot ${target}) ${at}`);
+        else if (functionOf(target) !== functionOf(slot)) problems.push(`jumps out of its function (to slot ${target}) ${at}`);
         break;
       }
       default:
@@ -205,11 +218,19 @@ export function checkProgram(
     }
     slot += i.imm2 === undefined ? 1 : 2;
   }
-  const last = decoded[decoded.length - 1];
-  if (last) {
+  // Every function's last instruction (the one before the next function, or the program's last).
+  const ends = new Map<number, Insn>();
+  slot = 0;
+  for (const i of decoded) {
+    const next = slot + (i.imm2 === undefined ? 1 : 2);
+    if (next === slotCount || funcStarts.includes(next)) ends.set(slot, i);
+    slot = next;
+  }
+  if (decoded.length === 0) problems.push('no instructions');
+  for (const [at, last] of ends) {
     const isExit = (last.code & 0x07) === BPF_JMP && ((last.code & 0xf0) === JmpOp.exit || (last.code & 0xf0) === JmpOp.ja);
-    if (!isExit) problems.push(`the last instruction (${safeDisasm(last, slotCount - 1)}) falls off the end`);
-  } else problems.push('no instructions');
+    if (!isExit) problems.push(`the last instruction of a function (${safeDisasm(last, at)}) falls off the end`);
+  }
   for (const r of relocations) {
     const i = ldImm64At.get(r.insn);
     if (!i) problems.push(`relocation for ${r.map} at slot ${r.insn}, which is not an LD_IMM64`);
@@ -217,7 +238,38 @@ export function checkProgram(
     if (!maps.has(r.map)) problems.push(`relocation for an unknown map ${r.map}`);
   }
   for (const [at, i] of ldImm64At) {
-    if (i.src !== 0 && !relocations.some((r) => r.insn === at)) problems.push(`map load at slot ${at} without a relocation`);
+    if (i.src !== 0 && i.src !== 4 && !relocations.some((r) => r.insn === at)) problems.push(`map load at slot ${at} without a relocation`);
+  }
+  return problems;
+}
+
+/**
+ * func_info and its BTF as BPF_PROG_LOAD checks them: records in increasing slot order from 0, each
+ * naming a FUNC of the BTF (the main one first, the callbacks static), every frame within 512 bytes.
+ */
+function checkFunctions(functions: ProgramFunctions, slotCount: number): string[] {
+  const problems: string[] = [];
+  const info = functions.funcInfo;
+  if (info[0]?.insn !== 0) problems.push('the first func_info record is not at slot 0');
+  info.forEach((f, n) => {
+    if (n > 0 && f.insn <= info[n - 1]!.insn) problems.push(`func_info record ${n} at slot ${f.insn}, not after the previous one`);
+    if (f.insn >= slotCount) problems.push(`func_info record ${n} at slot ${f.insn}, past the end`);
+    if (!(f.stackSize >= 0 && f.stackSize <= STACK_LIMIT)) problems.push(`function ${f.name}: stack size ${f.stackSize}`);
+  });
+  try {
+    const btf = new BtfSpec(new Uint8Array(Buffer.from(functions.btf, 'base64')));
+    info.forEach((f, n) => {
+      const t = btf.type(f.typeId);
+      if (t.kind !== 'func') problems.push(`func_info record ${n}: BTF type ${f.typeId} is a ${t.kind}, not a func`);
+      else {
+        if (t.name !== f.name) problems.push(`func_info record ${n}: BTF names it ${t.name}, not ${f.name}`);
+        if (n > 0 && t.linkage !== 'static') problems.push(`callback ${f.name} has ${t.linkage} linkage; the verifier wants static`);
+        const proto = btf.proto(f.typeId);
+        if (!proto || proto.params.some((p) => p.name === '')) problems.push(`function ${f.name}: a prototype without named parameters`);
+      }
+    });
+  } catch (e) {
+    problems.push(`the functions' BTF does not decode: ${describe(e)}`);
   }
   return problems;
 }

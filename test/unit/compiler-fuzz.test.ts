@@ -14,6 +14,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Insn, decode, encode } from '../../compiler/bpf/insn.ts';
+import { encodeFunctionBtf } from '../../compiler/bpf/btf.ts';
 import { checkInput, checkProgram } from '../fuzz/check.ts';
 import { POSITIONAL } from '../fuzz/generate.ts';
 import { CORPUS, makeInput } from '../fuzz/inputs.ts';
@@ -128,6 +129,19 @@ t('the checker itself catches malformed programs', () => {
   assert.match(problems([Insn.ldMapFd(1), ...ok]), /without a relocation/);
   assert.match(problems([Insn.ldMapFd(1), ...ok], 0, [{ insn: 0, map: 'tsbt_nope' }]), /unknown map/);
   assert.match(problems(ok, 0, [{ insn: 1, map: 'tsbt_m' }]), /not an LD_IMM64/);
+  // Subprograms: main at 0 (slots 0-3), a callback at 4.
+  const btf = encodeFunctionBtf([{ name: 'tsbt_main', params: ['ctx'], linkage: 'global' }, { name: 'tsbt_for1', params: ['map', 'key', 'value', 'ctx'], linkage: 'static' }]);
+  const functions = (linkages = btf) => ({
+    btf: Buffer.from(linkages.bytes).toString('base64'),
+    funcInfo: [{ insn: 0, typeId: linkages.funcTypeIds[0]!, name: 'tsbt_main', stackSize: 0 }, { insn: 4, typeId: linkages.funcTypeIds[1]!, name: 'tsbt_for1', stackSize: 0 }],
+  });
+  const withFunctions = (insns: Insn[], f = functions()) => checkProgram(decode(encode(insns)), encode(insns).length / 8, 0, [], maps, f).join('\n');
+  assert.is(withFunctions([Insn.ldFunc(2, 3), ...ok, ...ok]), '');
+  assert.match(withFunctions([Insn.ldFunc(2, 2), ...ok, Insn.movImm(0, 0), ...ok]), /no subprogram's start/);
+  assert.match(withFunctions([Insn.ja(2), Insn.movImm(0, 0), Insn.exit(), Insn.movImm(0, 0), Insn.exit()]), /jumps out of its function/);
+  assert.match(withFunctions([Insn.ldFunc(2, 3), ...ok, Insn.movImm(0, 0)]), /falls off the end/);
+  const global = encodeFunctionBtf([{ name: 'tsbt_main', params: ['ctx'], linkage: 'global' }, { name: 'tsbt_for1', params: ['map', 'key', 'value', 'ctx'], linkage: 'global' }]);
+  assert.match(withFunctions([Insn.ldFunc(2, 3), ...ok, ...ok], functions(global)), /wants static/);
 });
 
 t('the corpus scripts, which the corpus inputs mutate, compile against the fuzz kernel', () => {
