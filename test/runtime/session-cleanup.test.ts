@@ -216,7 +216,7 @@ k('programs with loop callbacks: their BTF fds are closed with them, and when th
   assert.equal(tracked.calls.filter((c) => c === 'btfLoad').length, 2, 'one BTF for each program with a callback');
   getppidAs(name, 3);
   const result = await session.stop();
-  assert.is(output, '1\n');
+  assert.is(output, '1\n\n\n@m[1]: 1\n@n: 3\n', 'END\'s len(@m), then the maps');
   assert.equal(result.maps.find((m) => m.name === '@n')?.entries[0]?.value, 3n);
   assertAllClosed(tracked, before);
 

@@ -138,7 +138,7 @@ t('the checker itself catches malformed programs', () => {
   const withFunctions = (insns: Insn[], f = functions()) => checkProgram(decode(encode(insns)), encode(insns).length / 8, 0, [], maps, f).join('\n');
   assert.is(withFunctions([Insn.ldFunc(2, 3), ...ok, ...ok]), '');
   assert.match(withFunctions([Insn.ldFunc(2, 2), ...ok, Insn.movImm(0, 0), ...ok]), /no subprogram's start/);
-  assert.match(withFunctions([Insn.ja(2), Insn.movImm(0, 0), Insn.exit(), Insn.movImm(0, 0), Insn.exit()]), /jumps out of its function/);
+  assert.match(withFunctions([Insn.ja(3), Insn.movImm(0, 0), Insn.exit(), Insn.movImm(0, 0), Insn.exit()]), /jumps out of its function/);
   assert.match(withFunctions([Insn.ldFunc(2, 3), ...ok, Insn.movImm(0, 0)]), /falls off the end/);
   const global = encodeFunctionBtf([{ name: 'tsbt_main', params: ['ctx'], linkage: 'global' }, { name: 'tsbt_for1', params: ['map', 'key', 'value', 'ctx'], linkage: 'global' }]);
   assert.match(withFunctions([Insn.ldFunc(2, 3), ...ok, ...ok], functions(global)), /wants static/);

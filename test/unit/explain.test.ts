@@ -30,6 +30,13 @@ t('a verifier rejection names the cause in words and points at the script line',
   assert.match(text, /R0 invalid mem access/);
 });
 
+t('loops over maps on a kernel without bpf_for_each_map_elem, and a callback the verifier cannot finish', () => {
+  const old = explainRuntimeError(new VerifierError('tsbt_BEGIN', 'BEGIN', 22, '40: (85) call unknown#164\nunknown func bpf_for_each_map_elem#164\n'), false);
+  assert.match(old, /cannot run `for \(\$kv : @map\)` or `len\(@map\)`: they need Linux 5\.13/);
+  const complex = explainRuntimeError(new VerifierError('tsbt_BEGIN', 'BEGIN', 7, '69: (15) if r0 == 0x0 goto pc+7\nThe sequence of 8193 jumps is too complex.\n'), false);
+  assert.match(complex, /too many paths for the verifier/);
+});
+
 t('EPERM as root for fentry is a policy refusal with an alternative', () => {
   if (process.geteuid?.() !== 0) return;
   const text = explainRuntimeError(new VerifierError('tsbt_x', 'fentry:vfs_read', 1, ''), false);
