@@ -1,7 +1,8 @@
 // Linear-scan register allocation onto r0..r9, aware that helper calls clobber r0..r5: a value live
 // across a call must sit in r6..r9. When registers run out, the value whose interval ends last is
 // spilled to a stack slot, every use and definition of it is rewritten through a short-lived register,
-// and allocation starts over (ply never spills; DTrace's dt_regset does, which is the model here).
+// and allocation starts over, once per round of spills (ply never spills; DTrace's dt_regset does,
+// which is the model here).
 
 import type { IrProgram, Located, VReg } from './ir.ts';
 import { mapRegs, usesAndDefs } from './ir.ts';
@@ -27,11 +28,13 @@ export function allocateRegisters(program: IrProgram): Allocation {
   for (let round = 0; round < 512; round++) {
     const result = scan(insns);
     if (result.spills.length === 0) return { insns, phys: result.phys, frameSize, spilled };
+    const slots = new Map<VReg, number>();
     for (const v of result.spills) {
       frameSize += 8;
-      insns = spill(insns, v, -frameSize, () => nextReg++);
+      slots.set(v, -frameSize);
       spilled++;
     }
+    insns = spill(insns, slots, () => nextReg++);
   }
   throw new Error('register allocation did not converge');
 }
@@ -88,11 +91,20 @@ function scan(insns: readonly Located[]): { phys: Map<VReg, number>; spills: VRe
     if (pref !== undefined) wanted.push(pref);
     const chosen = [...wanted, ...candidates].find((r) => candidates.includes(r) && !busy.has(r));
     if (chosen === undefined) {
-      // Spill whichever of the contenders lives longest.
+      // Spill whichever of the contenders lives longest, and go on as if it were gone: every spill
+      // of the round is found in one scan (restarting after each made allocation quadratic in the
+      // number of spills). The rewrite adds short reload intervals, so the caller scans again.
       let victim: Interval = iv;
       for (const a of active) if (candidates.includes(phys.get(a.reg)!) && a.end > victim.end) victim = a;
-      // One spill per round: the rewrite changes every interval after it anyway.
-      return { phys, spills: [victim.reg] };
+      spills.push(victim.reg);
+      if (victim === iv) continue;
+      const freed = phys.get(victim.reg)!;
+      active.splice(active.indexOf(victim), 1);
+      phys.delete(victim.reg);
+      phys.set(iv.reg, freed);
+      ends.set(iv.reg, iv.end);
+      active.push(iv);
+      continue;
     }
     phys.set(iv.reg, chosen);
     ends.set(iv.reg, iv.end);
@@ -102,21 +114,29 @@ function scan(insns: readonly Located[]): { phys: Map<VReg, number>; spills: VRe
   return { phys, spills };
 }
 
-/** Rewrite `v` to live in the stack slot at `off`: a load before each use, a store after each definition. */
-function spill(insns: readonly Located[], v: VReg, off: number, fresh: () => VReg): Located[] {
+/**
+ * Rewrite each spilled register to live in its stack slot: a load into a fresh register before each
+ * instruction that reads it, a store after each that writes it.
+ */
+function spill(insns: readonly Located[], slots: ReadonlyMap<VReg, number>, fresh: () => VReg): Located[] {
   const out: Located[] = [];
   for (const i of insns) {
     const { uses, defs } = usesAndDefs(i);
-    if (!uses.includes(v) && !defs.includes(v)) {
+    const touched = [...new Set([...uses, ...defs])].filter((r) => slots.has(r));
+    if (touched.length === 0) {
       out.push(i);
       continue;
     }
-    const tmp = fresh();
     const at = i.span ? { span: i.span } : {};
-    if (uses.includes(v)) out.push({ op: 'load', dst: tmp, base: 'fp', off, size: 8, ...at, comment: `reload %${v}` });
-    const swap = (r: VReg) => (r === v ? tmp : r);
+    const temps = new Map(touched.map((v) => [v, fresh()]));
+    for (const v of touched) {
+      if (uses.includes(v)) out.push({ op: 'load', dst: temps.get(v)!, base: 'fp', off: slots.get(v)!, size: 8, ...at, comment: `reload %${v}` });
+    }
+    const swap = (r: VReg) => temps.get(r) ?? r;
     out.push(mapRegs(i, swap, swap));
-    if (defs.includes(v)) out.push({ op: 'store', base: 'fp', off, size: 8, src: { reg: tmp }, ...at, comment: `spill %${v}` });
+    for (const v of touched) {
+      if (defs.includes(v)) out.push({ op: 'store', base: 'fp', off: slots.get(v)!, size: 8, src: { reg: temps.get(v)! }, ...at, comment: `spill %${v}` });
+    }
   }
   return out;
 }

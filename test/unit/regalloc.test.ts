@@ -93,4 +93,18 @@ t('jumps resolve to slot offsets, counting LD_IMM64 as two slots', () => {
   assert.is(f.labels.get(5), 'L0');
 });
 
+t('many values live across a call: the ones beyond r6..r9 are spilled, all in one round', () => {
+  const b = new IrBuilder();
+  const values = Array.from({ length: 40 }, () => b.call(5, [])!); // 40 ktime_get_ns results...
+  const sum = b.movImm(0);
+  for (const v of values) b.alu('add', sum, reg(v)); // ...all read after the last call
+  b.emit({ op: 'exit', value: reg(sum) });
+  const alloc = allocateRegisters(b.finish());
+  // 39 results live across a later call; 4 fit in r6..r9 (the last needs no call-safe register).
+  assert.is(alloc.spilled, 35);
+  const f = finalize(alloc);
+  const stores = new Set(f.insns.map((i, n) => disassembleOne(i, n)).filter((l) => /^\*\(u64 \*\)\(r10 -\d+\) = r0$/.test(l)));
+  assert.is(stores.size, 35, 'each spilled result is stored in a slot of its own');
+});
+
 t.run();
