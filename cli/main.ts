@@ -22,6 +22,7 @@ import { compile, hostKernelInfo, run, stdlib, verify, type Session } from '../a
 import { parseArgs, type Args } from './args.ts';
 import { type HeldChild, splitCommand, startHeld } from './child.ts';
 import { emit } from './emit.ts';
+import { optionsFromEnvironment } from './environment.ts';
 import { explainRuntimeError } from './explain.ts';
 import { listProbes } from './list.ts';
 import { Output } from './output.ts';
@@ -73,7 +74,10 @@ async function main(): Promise<number> {
   let child: HeldChild | undefined;
   if (args.c !== undefined && !args.emit) child = await startHeld(splitCommand(args.c));
   try {
+    const environment = optionsFromEnvironment();
+    for (const w of environment.warnings) stderr(`tsbt: warning: ${w}\n`);
     const result = compile(text, {
+      ...environment.options,
       name, positional, unsafe: args.unsafe,
       ...(args.maxProbes !== undefined ? { maxProbes: args.maxProbes } : {}),
       ...(args.p !== undefined ? { targetPid: args.p } : {}),

@@ -103,4 +103,17 @@ t('an unknown builtin is a located error with a suggestion', async () => {
   assert.match(r.stderr, /did you mean `pid`\?/);
 });
 
+k('BPFTRACE_MAX_MAP_KEYS and BPFTRACE_STRLEN are compile defaults; a script\'s config still wins', () => {
+  const artifact = (script: string, env: Record<string, string>) => {
+    const r = spawnSync(process.execPath, [CLI, '-d', 'artifact', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.is(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const map = (a: any, name: string) => a.maps.find((m: any) => m.scriptName === name);
+  const a = artifact('tracepoint:syscalls:sys_enter_openat { @m[1] = str(args->filename); }', { BPFTRACE_MAX_MAP_KEYS: '77', BPFTRACE_STRLEN: '24' });
+  assert.equal([map(a, '@m').maxEntries, map(a, '@m').valueSize], [77, 24]);
+  const b = artifact('config = { max_map_keys = 5 } BEGIN { @m[1] = 2; }', { BPFTRACE_MAX_MAP_KEYS: '77' });
+  assert.is(map(b, '@m').maxEntries, 5);
+});
+
 t.run();
