@@ -86,6 +86,18 @@ k('join(): execve\'s argv up to the first empty string, at most 16 strings; with
   );
 });
 
+k('-f json: buffers as %r text, join() lines without their newline, usernames', async () => {
+  const echo = script('echo-json.sh', '/bin/echo a bb > /dev/null\n');
+  assert.is(
+    await run('tracepoint:syscalls:sys_enter_execve /str(args->filename) == "/bin/echo"/ { join(args->argv); }', ['-f', 'json', '-c', echo]),
+    '{"type": "join", "data": "/bin/echo a bb"}\n',
+  );
+  assert.is(
+    await run('BEGIN { print(buf("a\\x01", 2)); printf("%r\\n", buf("a", 1)); @b = buf("x\\x02", 2); @u = username; exit(); }', ['-f', 'json']),
+    '{"type": "value", "data": "a\\\\x01"}\n{"type": "printf", "data": "a\\n"}\n{"type": "map", "data": {"@b": "x\\\\x02"}}\n{"type": "map", "data": {"@u": "root"}}\n',
+  );
+});
+
 k('join(): each string is cut at 1023 bytes', async () => {
   const long = 'x'.repeat(1100);
   const echo = script('long.sh', `/bin/echo ${long} > /dev/null\n`);
