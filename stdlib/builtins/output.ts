@@ -223,17 +223,34 @@ export const system: BuiltinFunction = {
   lowerStatement: lowerEvent,
 };
 
+/** Linux's signal numbers (x86-64 and arm64), for signal("SIGKILL") as bpftrace writes it. */
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
+  SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16, SIGCHLD: 17,
+  SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25,
+  SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
+};
+
 export const signal: BuiltinFunction = {
-  name: 'signal', signature: 'signal(int sig)', role: 'statement',
-  summary: 'sends a signal to the current process (needs --unsafe)',
+  name: 'signal', signature: 'signal(int sig | string name)', role: 'statement',
+  summary: 'sends a signal (a number, or a name like "SIGKILL") to the current process (needs --unsafe)',
   check(call, c) {
     if (!c.unsafe()) c.error('`signal()` acts on traced processes and needs --unsafe', call.calleeSpan, 'run tsbt with --unsafe if you mean it');
     const [sig] = call.args;
-    if (call.args.length !== 1 || !sig || c.typeOf(sig).kind !== 'int') c.error('`signal()` takes a signal number', call.span);
+    if (call.args.length === 1 && sig?.kind === 'Str') {
+      const name = sig.value.toUpperCase();
+      if (SIGNALS[name] === undefined && SIGNALS[`SIG${name}`] === undefined) c.error(`unknown signal \`${sig.value}\``, sig.span, 'e.g. "SIGKILL", "SIGUSR1" or a number');
+    } else if (call.args.length !== 1 || !sig || c.typeOf(sig).kind !== 'int') c.error('`signal()` takes a signal number or name', call.span);
     return voidType;
   },
   lowerStatement(call, l) {
-    l.b.call(Helper.send_signal, [l.int(call.args[0]!)], false);
+    const sig = call.args[0]!;
+    if (sig.kind === 'Str') {
+      const name = sig.value.toUpperCase();
+      l.b.call(Helper.send_signal, [imm(SIGNALS[name] ?? SIGNALS[`SIG${name}`]!)], false);
+      return;
+    }
+    l.b.call(Helper.send_signal, [l.int(sig)], false);
   },
 };
 

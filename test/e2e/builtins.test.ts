@@ -138,6 +138,14 @@ k('delete() and has_key() on hist and lhist maps act on every bucket of the key'
   );
 });
 
+// bpftrace 0.17 sends signals only from kprobes, uprobes and profile probes; the helper works here too.
+k('signal("SIGTERM") by name ends the traced sleep at once', async () => {
+  const started = Date.now();
+  const out = await run('tracepoint:syscalls:sys_enter_clock_nanosleep /pid == cpid/ { signal("SIGTERM"); printf("sent\\n"); }', ['--unsafe', '-c', '/bin/sleep 5']);
+  assert.is(out, 'sent\n\n\n');
+  assert.ok(Date.now() - started < 4000, 'sleep 5 was not cut short');
+});
+
 // bpftrace 0.17 reads the symbol's link-time address, which is wrong in a PIE (it prints 0 here).
 k('uaddr(): a data symbol of a PIE uprobe target, read through the load bias', async () => {
   const out = await run(`uprobe:${target}:tsbt_greet { printf("%d %d\\n", uaddr("tsbt_data")[0], sizeof(uaddr("tsbt_data")[0])); }`, ['-c', `${target} strlen abc 1`]);

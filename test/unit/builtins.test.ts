@@ -142,6 +142,13 @@ t('ternaries: any value kind whose branches agree; two statements; clear errors 
   assert.equal(errors('BEGIN { $x = 1 ? printf("a") : printf("b"); }'), ['`printf()` is a statement and has no value', '`printf()` is a statement and has no value']);
 });
 
+t('signal() takes a number or a name', () => {
+  const unsafe = (src: string) => build(src, { unsafe: true }).diagnostics.map((d) => d.message);
+  assert.equal(unsafe('BEGIN { signal("SIGKILL"); signal("usr1"); signal(9); }'), []);
+  assert.equal(unsafe('BEGIN { signal("SIGNOPE"); }'), ['unknown signal `SIGNOPE`']);
+  assert.equal(unsafe('BEGIN { signal(comm); }'), ['`signal()` takes a signal number or name']);
+});
+
 t('a statement ternary plans the events of both branches', () => {
   const r = build('BEGIN { pid ? printf("a\\n") : printf("%d\\n", 2); }');
   assert.equal(r.artifact!.events.map((e) => e.kind === 'printf' && e.format), ['a\n', '%d\n']);
