@@ -3,6 +3,7 @@
 import yargs from 'yargs';
 import type { EmitKind } from './emit.ts';
 import type { OutputFormat } from '../runtime/format/render.ts';
+import { TSBT_VERSION } from './version.ts';
 
 export interface Args {
   script?: string;
@@ -51,7 +52,7 @@ export function parseArgs(argv: string[]): Args {
       describe: 'print traced strings as they are; by default control characters and invalid UTF-8 in them are printed as \\xNN',
     })
     .command('$0 [script] [params..]', false, (y) => y
-      .positional('script', { type: 'string', describe: 'script file (with -e or -l, a positional parameter or the pattern)' })
+      .positional('script', { type: 'string', describe: 'script file, - for standard input (with -e or -l, a positional parameter or the pattern)' })
       .positional('params', { type: 'string', array: true, describe: 'positional parameters $1, $2, ...' }))
     .parserConfiguration({ 'parse-positional-numbers': false })
     .example("$0 -e 'tracepoint:syscalls:sys_enter_openat < @[comm] = count(); >'", 'count openat calls by process name')
@@ -59,7 +60,9 @@ export function parseArgs(argv: string[]): Args {
     .example("$0 -l 'tracepoint:syscalls:*open*'", 'list matching probes')
     .strict()
     .help()
-    .version(false)
+    .alias('h', 'help')
+    .version('version', 'print the version and exit', `tsbt v${TSBT_VERSION}`)
+    .alias('V', 'version')
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((msg, err) => {
       process.stderr.write(`tsbt: ${err?.message ?? msg}\nRun 'tsbt --help' for usage.\n`);
@@ -71,6 +74,8 @@ export function parseArgs(argv: string[]): Args {
       return true;
     })
     .parseSync() as unknown as Args;
+  // yargs reads a lone `-` (the script from standard input) as an empty string.
+  if (args.script === '' && argv.includes('-')) args.script = '-';
   // bpftrace reads its limit from the environment; an explicit --max-probes wins.
   if (args.maxProbes === undefined && process.env.BPFTRACE_MAX_PROBES) {
     const n = Number(process.env.BPFTRACE_MAX_PROBES);

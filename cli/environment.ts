@@ -1,35 +1,30 @@
-// Settings bpftrace users set in the environment, read as defaults for the compiler. A script's
-// `config = { ... }` still wins: it is the more specific choice.
+// bpftrace's configuration in the environment: BPFTRACE_<SETTING> (BPFTRACE_MAX_STRLEN), and 0.17's
+// older names (BPFTRACE_STRLEN, BPFTRACE_MAP_KEYS_MAX). As in bpftrace, they win over the script's
+// `config = { ... }` block (the config pass applies them last).
 
-import type { CompileOptions } from '../compiler/context.ts';
+import { settingName, settingRange } from '../compiler/passes/config.ts';
 
-interface Setting {
-  /** The variable's names, newest bpftrace's first (it renamed them after 0.17). */
-  names: string[];
-  min: number;
-  max: number;
-  apply(options: CompileOptions, value: number): void;
-}
-
-const SETTINGS: Setting[] = [
-  { names: ['BPFTRACE_MAX_STRLEN', 'BPFTRACE_STRLEN'], min: 1, max: 4096, apply: (o, v) => (o.maxStrlen = v) },
-  { names: ['BPFTRACE_MAX_MAP_KEYS', 'BPFTRACE_MAP_KEYS_MAX'], min: 1, max: 1 << 24, apply: (o, v) => (o.mapMaxEntries = v) },
-];
-
-/** Compile options from the environment, and a warning for each value that is not a usable number. */
-export function optionsFromEnvironment(env: NodeJS.ProcessEnv = process.env): { options: CompileOptions; warnings: string[] } {
-  const options: CompileOptions = {};
+/** Settings by config name from the environment, and a warning for each value that is not usable. */
+export function settingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): { settings: Record<string, number>; warnings: string[] } {
+  const settings: Record<string, number> = {};
   const warnings: string[] = [];
-  for (const setting of SETTINGS) {
-    const name = setting.names.find((n) => env[n] !== undefined && env[n] !== '');
-    if (!name) continue;
-    const text = env[name]!;
+  // Newest names first: they win over 0.17's when both are set.
+  const names = Object.keys(env).filter((k) => k.startsWith('BPFTRACE_') && env[k] !== '').sort((a, b) => legacy(a) - legacy(b));
+  for (const variable of names) {
+    const name = settingName(variable);
+    const range = settingRange(name);
+    if (!range || name in settings) continue;
+    const text = env[variable]!;
     const value = Number(text);
-    if (!/^\d+$/.test(text.trim()) || value < setting.min || value > setting.max) {
-      warnings.push(`${name}=${text} is ignored: it must be a whole number from ${setting.min} to ${setting.max}`);
+    if (!/^\s*\d+\s*$/.test(text) || value < range.min || value > range.max) {
+      warnings.push(`${variable}=${text} is ignored: it must be a whole number from ${range.min} to ${range.max}`);
       continue;
     }
-    setting.apply(options, value);
+    settings[name] = value;
   }
-  return { options, warnings };
+  return { settings, warnings };
+}
+
+function legacy(variable: string): number {
+  return variable === 'BPFTRACE_STRLEN' || variable === 'BPFTRACE_MAP_KEYS_MAX' ? 1 : 0;
 }

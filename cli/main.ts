@@ -22,7 +22,7 @@ import { compile, hostKernelInfo, run, stdlib, verify, type Session } from '../a
 import { parseArgs, type Args } from './args.ts';
 import { type HeldChild, splitCommand, startHeld } from './child.ts';
 import { emit } from './emit.ts';
-import { optionsFromEnvironment } from './environment.ts';
+import { settingsFromEnvironment } from './environment.ts';
 import { explainRuntimeError } from './explain.ts';
 import { listProbes } from './list.ts';
 import { Output } from './output.ts';
@@ -59,12 +59,13 @@ async function main(): Promise<number> {
     name = '-e';
   } else if (args.script) {
     try {
-      text = readFileSync(args.script, 'utf8');
+      // `-` is standard input, as in bpftrace.
+      text = readFileSync(args.script === '-' ? 0 : args.script, 'utf8');
     } catch (e) {
       stderr(`tsbt: cannot read ${args.script}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
       return 1;
     }
-    name = args.script;
+    name = args.script === '-' ? 'stdin' : args.script;
   } else {
     stderr("tsbt: no program given: use -e 'PROGRAM' or a script file\nRun 'tsbt --help' for usage.\n");
     return 1;
@@ -74,10 +75,10 @@ async function main(): Promise<number> {
   let child: HeldChild | undefined;
   if (args.c !== undefined && !args.emit) child = await startHeld(splitCommand(args.c));
   try {
-    const environment = optionsFromEnvironment();
+    const environment = settingsFromEnvironment();
     for (const w of environment.warnings) stderr(`tsbt: warning: ${w}\n`);
     const result = compile(text, {
-      ...environment.options,
+      settings: environment.settings,
       name, positional, unsafe: args.unsafe,
       ...(args.maxProbes !== undefined ? { maxProbes: args.maxProbes } : {}),
       ...(args.p !== undefined ? { targetPid: args.p } : {}),

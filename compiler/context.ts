@@ -24,6 +24,11 @@ export interface CompileOptions {
   unsafe?: boolean;
   /** --max-probes: the most probes a script may attach (bpftrace's max_probes; 512 when absent). */
   maxProbes?: number;
+  /**
+   * Config settings by name (`max_strlen`) that win over the script's config block: bpftrace's
+   * BPFTRACE_* environment variables, which take precedence over `config = { ... }` there too.
+   */
+  settings?: Record<string, number>;
 }
 
 export interface CompileContext {

@@ -56,6 +56,7 @@ export const defaultCompileOptions: Omit<Required<CompileOptions>, 'targetPid' |
   printMapsOnExit: true,
   unsafe: false,
   maxProbes: 512,
+  settings: {},
 };
 
 export function compile(input: CompileInput): CompileResult {

@@ -14,9 +14,24 @@ const SETTINGS: Record<string, { min: number; max: number; apply(cx: CompileCont
   print_maps_on_exit: { min: 0, max: 1, apply: (cx, v) => (cx.options.printMapsOnExit = v !== 0) },
 };
 
+/**
+ * A config name as bpftrace accepts it: `max_strlen`, its environment form `BPFTRACE_MAX_STRLEN`, or
+ * 0.17's environment names (`BPFTRACE_STRLEN`, `BPFTRACE_MAP_KEYS_MAX`).
+ */
+export function settingName(key: string): string {
+  const name = /^BPFTRACE_/.test(key) ? key.slice('BPFTRACE_'.length).toLowerCase() : key;
+  return ({ strlen: 'max_strlen', map_keys_max: 'max_map_keys' } as Record<string, string>)[name] ?? name;
+}
+
+/** Whether `name` (as settingName gives it) is a setting, and the values it takes. */
+export function settingRange(name: string): { min: number; max: number } | undefined {
+  const rule = SETTINGS[name];
+  return rule && { min: rule.min, max: rule.max };
+}
+
 export function applyConfig(program: Program, cx: CompileContext): void {
   for (const setting of program.config) {
-    const rule = SETTINGS[setting.key];
+    const rule = SETTINGS[settingName(setting.key)];
     if (!rule) {
       cx.diagnostics.push(error(`unknown setting \`${setting.key}\``, setting.span,
         didYouMean(setting.key, Object.keys(SETTINGS)) ?? `settings: ${Object.keys(SETTINGS).join(', ')}`));
@@ -28,6 +43,11 @@ export function applyConfig(program: Program, cx: CompileContext): void {
       continue;
     }
     rule.apply(cx, Number(v));
+  }
+  // The environment wins over the script, as in bpftrace.
+  for (const [name, value] of Object.entries(cx.options.settings ?? {})) {
+    const rule = SETTINGS[name];
+    if (rule && value >= rule.min && value <= rule.max) rule.apply(cx, value);
   }
 }
 

@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, kernelTestsEnabled, runTsbt, sleep } from './harness.ts';
@@ -103,7 +103,7 @@ t('an unknown builtin is a located error with a suggestion', async () => {
   assert.match(r.stderr, /did you mean `pid`\?/);
 });
 
-k('BPFTRACE_MAX_MAP_KEYS and BPFTRACE_STRLEN are compile defaults; a script\'s config still wins', () => {
+k('BPFTRACE_MAX_MAP_KEYS and BPFTRACE_STRLEN set the compile settings, over a script\'s config (as in bpftrace)', () => {
   const artifact = (script: string, env: Record<string, string>) => {
     const r = spawnSync(process.execPath, [CLI, '-d', 'artifact', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
     assert.is(r.status, 0, r.stderr);
@@ -113,7 +113,28 @@ k('BPFTRACE_MAX_MAP_KEYS and BPFTRACE_STRLEN are compile defaults; a script\'s c
   const a = artifact('tracepoint:syscalls:sys_enter_openat { @m[1] = str(args->filename); }', { BPFTRACE_MAX_MAP_KEYS: '77', BPFTRACE_STRLEN: '24' });
   assert.equal([map(a, '@m').maxEntries, map(a, '@m').valueSize], [77, 24]);
   const b = artifact('config = { max_map_keys = 5 } BEGIN { @m[1] = 2; }', { BPFTRACE_MAX_MAP_KEYS: '77' });
-  assert.is(map(b, '@m').maxEntries, 5);
+  assert.is(map(b, '@m').maxEntries, 77);
+});
+
+t('-V prints the version, -h the options; both exit 0 (no kernel needed)', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  for (const flag of ['-V', '--version']) {
+    const r = spawnSync(process.execPath, [CLI, flag], { encoding: 'utf8' });
+    assert.is(r.stdout, `tsbt v${pkg.version}\n`);
+    assert.is(r.status, 0);
+  }
+  const help = spawnSync(process.execPath, [CLI, '-h'], { encoding: 'utf8' });
+  assert.is(help.status, 0);
+  assert.match(help.stdout, /--dry-run/);
+});
+
+k('a script file named - is read from standard input, and its errors name stdin', () => {
+  const ok = spawnSync(process.execPath, [CLI, '-q', '-', 'abc'], { input: 'BEGIN { printf("read %s\\n", str($1)); exit(); }', encoding: 'utf8' });
+  assert.is(ok.stdout, 'read abc\n\n\n', ok.stderr);
+  assert.is(ok.status, 0);
+  const bad = spawnSync(process.execPath, [CLI, '-'], { input: 'BEGIN { printf("%d\\n", pdi); }', encoding: 'utf8' });
+  assert.is(bad.status, 1);
+  assert.match(bad.stderr, /^stdin:1:24: error: unknown identifier `pdi`/);
 });
 
 t.run();

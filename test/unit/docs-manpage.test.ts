@@ -20,8 +20,11 @@ function cliOptions(): { names: string[]; choices: string[] }[] {
     const choices = /choices:\s*\[([^\]]*)\]/.exec(m[2]!)?.[1]?.match(/'[^']+'/g)?.map((s) => s.slice(1, -1)) ?? [];
     out.push({ names: [flag(m[1]!), ...aliases.map(flag)], choices });
   }
-  if (/\.help\(\)/.test(argsSource)) out.push({ names: ['--help'], choices: [] });
-  if (/\.version\(\s*\)/.test(argsSource)) out.push({ names: ['--version'], choices: [] });
+  // yargs' own --help and --version, with their short aliases (`.alias('h', 'help')`).
+  const short = (long: string) => /\.alias\(\s*'(\w)'\s*,\s*'(\w+)'\s*\)/g;
+  const aliasesOf = (long: string) => [...argsSource.matchAll(short(long))].filter((m) => m[2] === long).map((m) => `-${m[1]}`);
+  if (/\.help\(\)/.test(argsSource)) out.push({ names: ['--help', ...aliasesOf('help')], choices: [] });
+  if (/\.version\((?!\s*false)/.test(argsSource)) out.push({ names: ['--version', ...aliasesOf('version')], choices: [] });
   return out;
 }
 
@@ -49,7 +52,7 @@ function manOptions(): Set<string> {
     if (l === '.RE') nested--;
     if (l !== '.TP' || nested > 0) return;
     const tag = plain(lines[i + 1] ?? '').replace(/^\.\w+\s*/, '').replace(/"/g, ' ');
-    for (const m of tag.matchAll(/(?:^|[\s,])(--?[a-z][a-z-]*)/g)) names.add(m[1]!);
+    for (const m of tag.matchAll(/(?:^|[\s,])(--?[a-zA-Z][a-z-]*)/g)) names.add(m[1]!);
   });
   return names;
 }
