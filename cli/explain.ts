@@ -100,6 +100,8 @@ export function explainRuntimeError(err: unknown, cx: ExplainContext | boolean):
       }
       return privilege(err.syscall, err.code);
     }
+    if (err.syscall === 'pidfd_open' && err.code === 'ESRCH') return `-p: there is no process ${/pid (\d+)/.exec(err.message)?.[1] ?? ''} to trace.`;
+    if (err.syscall === 'pidfd_open' && err.code === 'ENOSYS') return '-p needs Linux 5.3 or newer (pidfd_open), to know when the process ends.';
     return `${err.message}.`;
   }
   if (err instanceof Error) return err.message;

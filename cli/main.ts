@@ -168,6 +168,8 @@ async function runScript(artifact: NonNullable<ReturnType<typeof compile>['artif
       format: args.f,
       quiet: args.q,
       rawStrings: args.rawStrings,
+      // -p: the run ends when the process does, as in bpftrace.
+      ...(args.p !== undefined ? { untilProcessExits: args.p } : {}),
       onOutput: (text) => out.write(text),
       onMessage: (text) => process.stderr.write(text),
     });

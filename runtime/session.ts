@@ -54,6 +54,8 @@ export interface SessionOptions {
    * escaped for the terminal: its own escaping is safe.
    */
   rawStrings?: boolean;
+  /** -p PID: stop (END runs, maps print) when this process exits, as bpftrace does. */
+  untilProcessExits?: number;
 }
 
 /** Records handled per wake-up at most, so that a flood of events never starves the event loop. */
@@ -86,6 +88,9 @@ export class Session {
   private dispatcher: EventDispatcher | undefined;
   private exitCode = 0;
   private watch: FdWatch | undefined;
+  /** -p: the traced process's pidfd, and the watch that stops the session when it exits. */
+  private pidfd: number | undefined;
+  private pidWatch: FdWatch | undefined;
   /** Keeps Node's event loop alive while probes run, even when nothing else (no ring buffer) would. */
   private keepAlive: NodeJS.Timeout | undefined;
   /** Set once teardown starts: no more polling. */
@@ -239,6 +244,8 @@ export class Session {
 
   private setUp(): void {
     const { sys } = this.options;
+    // First, so that a process that is already gone fails the run before anything is loaded.
+    if (this.options.untilProcessExits !== undefined) this.pidfd = sys.pidfdOpen(this.options.untilProcessExits);
     for (const spec of this.artifact.maps) this.maps.set(spec.name, createMap(sys, spec));
     this.writeStartTime();
     const stacks = this.artifact.maps.find((m) => m.type === 'stack_trace');
@@ -274,6 +281,7 @@ export class Session {
     for (const event of begin) this.emit(event, true);
     if (!this.exitSeen) this.keepAlive = setInterval(() => {}, 1 << 30);
     if (!this.exitSeen) this.startWatching();
+    if (this.pidfd !== undefined && !this.exitSeen) this.pidWatch = this.options.sys.watchReadable(this.pidfd, () => this.resolveExit());
   }
 
   /** The kernel wakes the ring buffer's fd when records arrive; the event loop stays free meanwhile. */
@@ -447,6 +455,10 @@ export class Session {
     };
     attempt(() => this.watch?.close());
     this.watch = undefined;
+    attempt(() => this.pidWatch?.close());
+    this.pidWatch = undefined;
+    if (this.pidfd !== undefined) attempt(() => this.options.sys.close(this.pidfd!));
+    this.pidfd = undefined;
     clearInterval(this.keepAlive);
     for (const a of this.attachments.splice(0)) attempt(() => a.detach());
     attempt(() => this.ring?.close());

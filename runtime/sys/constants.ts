@@ -4,6 +4,7 @@
 /** System call numbers on x86_64. */
 export const SYS_bpf = 321;
 export const SYS_perf_event_open = 298;
+export const SYS_pidfd_open = 434;
 
 /** enum bpf_cmd */
 export const BpfCmd = {

@@ -81,7 +81,12 @@ export interface FakeRawTracepoint {
   progFd: number;
 }
 
-type FakeObject = FakeMap | FakeProgram | FakePerfEvent | FakeRawTracepoint | FakeBtf;
+export interface FakePidfd {
+  kind: 'pidfd';
+  pid: number;
+}
+
+type FakeObject = FakeMap | FakeProgram | FakePerfEvent | FakeRawTracepoint | FakeBtf | FakePidfd;
 
 export interface FakeSysOptions {
   possibleCpus?: number;
@@ -460,6 +465,15 @@ export class FakeSys implements Sys {
   mount(source: string, target: string, fstype: string): void {
     this.maybeFail('mount', 'mount');
     this.mounts.push({ source, target, fstype });
+  }
+
+  /** Processes pidfdOpen() finds; a test ends one with notifyReadable() on its pidfd. */
+  readonly processes = new Set<number>([1]);
+
+  pidfdOpen(pid: number): number {
+    this.maybeFail('pidfdOpen', 'pidfd_open');
+    if (!this.processes.has(pid)) throw new SysError('pidfd_open', Errno.ESRCH, `pid ${pid}`);
+    return this.open({ kind: 'pidfd', pid });
   }
 
   watchReadable(fd: number, onReadable: () => void): FdWatch {

@@ -35,6 +35,7 @@ import {
   PERF_FLAG_FD_CLOEXEC,
   SYS_bpf,
   SYS_perf_event_open,
+  SYS_pidfd_open,
 } from './constants.ts';
 import { BtfLoadError, ProgLoadError, SysError } from './errors.ts';
 import type {
@@ -64,6 +65,7 @@ interface Libc {
   koffi: Koffi;
   bpf: Fn;
   perfEventOpen: Fn;
+  pidfdOpen: Fn;
   ioctl: Fn;
   close: Fn;
   mmap: Fn;
@@ -86,6 +88,7 @@ function loadLibc(): Libc {
     koffi,
     bpf: lib.func('syscall', 'long', ['long', 'int', 'void *', 'uint32']),
     perfEventOpen: lib.func('syscall', 'long', ['long', 'void *', 'int', 'int', 'int', 'ulong']),
+    pidfdOpen: lib.func('syscall', 'long', ['long', 'int', 'uint32']),
     ioctl: lib.func('int ioctl(int fd, unsigned long request, unsigned long arg)'),
     close: lib.func('int close(int fd)'),
     mmap: lib.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)'),
@@ -336,6 +339,13 @@ export class KoffiSys implements Sys {
     if ((c.mount(source, target, fstype, flags, data ?? null) as number) < 0) {
       throw new SysError('mount', c.koffi.errno(), `${fstype} on ${target}`);
     }
+  }
+
+  pidfdOpen(pid: number): number {
+    const c = this.c;
+    const ret = Number(c.pidfdOpen(SYS_pidfd_open, pid, 0));
+    if (ret < 0) throw new SysError('pidfd_open', c.koffi.errno(), `pid ${pid}`);
+    return ret;
   }
 
   watchReadable(fd: number, onReadable: () => void): FdWatch {

@@ -189,4 +189,9 @@ export interface Sys {
   mount(source: string, target: string, fstype: string, flags?: number, data?: string): void;
   /** Calls `onReadable` from the event loop whenever `fd` polls readable, until closed. */
   watchReadable(fd: number, onReadable: () => void): FdWatch;
+  /**
+   * An fd that becomes readable when process `pid` exits (pidfd_open, Linux 5.3). Throws SysError
+   * (ESRCH) when there is no such process.
+   */
+  pidfdOpen(pid: number): number;
 }

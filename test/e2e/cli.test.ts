@@ -1,7 +1,7 @@
 // The walking skeleton end to end: the bundled CLI compiles, loads, attaches and prints, on this kernel.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +135,24 @@ k('a script file named - is read from standard input, and its errors name stdin'
   const bad = spawnSync(process.execPath, [CLI, '-'], { input: 'BEGIN { printf("%d\\n", pdi); }', encoding: 'utf8' });
   assert.is(bad.status, 1);
   assert.match(bad.stderr, /^stdin:1:24: error: unknown identifier `pdi`/);
+});
+
+k('-p PID: the run ends by itself when that process exits, and the maps print (as bpftrace)', async () => {
+  // The traced process makes 7 getppid() calls once told to, then exits; nothing sends tsbt a signal.
+  const traced = spawn('python3', ['-c', 'import os, sys\nsys.stdin.readline()\nfor _ in range(7): os.getppid()'], { stdio: ['pipe', 'ignore', 'inherit'] });
+  try {
+    const r = await runTsbt(['-p', String(traced.pid), '-e', 'tracepoint:syscalls:sys_enter_getppid { @calls = count(); }'], {
+      onAttached: () => void traced.stdin!.end('go\n'),
+      timeoutMs: 15_000,
+    });
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^@calls: 7$/m);
+  } finally {
+    traced.kill();
+  }
+  const gone = await runTsbt(['-p', '999999999', '-e', 'tracepoint:syscalls:sys_enter_getppid { @ = count(); }']);
+  assert.is(gone.code, 1);
+  assert.match(gone.stderr, /-p: there is no process 999999999 to trace/);
 });
 
 t.run();

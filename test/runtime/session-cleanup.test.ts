@@ -5,7 +5,7 @@
 // Also: pause() leaves events in the ring buffer, and what does not fit is counted, exactly.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { compile, run } from '../../api/index.ts';
 import type { Artifact } from '../../runtime/artifact.ts';
 import { realSys } from '../../runtime/sys/index.ts';
@@ -45,6 +45,7 @@ function trackingSys(): { sys: Sys; open: () => number[]; mapped: () => number; 
       return opened(real.rawTracepointOpen(prog, name));
     },
     getFdById: (...a: Parameters<Sys['getFdById']>) => opened(real.getFdById(...a)),
+    pidfdOpen: (pid: number) => opened(real.pidfdOpen(pid)),
     close: (fd: number) => {
       open.delete(fd);
       real.close(fd);
@@ -203,6 +204,21 @@ k('stop() runs END, reads the maps, then everything is closed', async () => {
   // onOutput is what the CLI prints: END's output, then the maps.
   assert.is(output, 'end\n\n\n@n: 4\n');
   assert.equal(result.maps.find((m) => m.name === '@n')?.entries[0]?.value, 4n);
+  assertAllClosed(tracked, before);
+});
+
+k('untilProcessExits (-p): the session stops when the process exits, END runs, the pidfd is closed', async () => {
+  const sleeper = spawn('sleep', ['0.3']);
+  const before = ownKernelFds();
+  const tracked = trackingSys();
+  let output = '';
+  const session = await run(compiled('tracepoint:syscalls:sys_enter_getppid /pid == 0/ { @n = count(); } END { printf("end\\n"); }'), {
+    sys: tracked.sys, untilProcessExits: sleeper.pid!, onOutput: (s) => (output += s),
+  });
+  const result = await session.wait();
+  assert.is(result.reason, 'stopped');
+  // END's line, the two newlines before the maps, and @n, never written, as an empty map's blank line.
+  assert.is(output, 'end\n\n\n\n');
   assertAllClosed(tracked, before);
 });
 
