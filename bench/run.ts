@@ -9,7 +9,7 @@
 // in the working tree do not end up in the numbers.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ import { buildNatives } from './lib/native.ts';
 import { activeGroups, killGroup, runSession } from './lib/proc.ts';
 import { render, verdicts, type Machine, type Results } from './lib/report.ts';
 import { bpftraceTool, failureReason, tsbtTool, type Tool } from './lib/tools.ts';
+import { prepareRef } from './lib/tree.ts';
 
 const ALL_CASES = ['start', 'tools', 'whole', 'perevent', 'throughput'] as const;
 type CaseName = (typeof ALL_CASES)[number];
@@ -45,26 +46,12 @@ function sh(cmd: string, args: string[]): string {
   }
 }
 
-/** Export REF into .cache/bench/tree-SHA with git archive and build it there; returns the directory. */
-function prepareRef(ref: string): { dir: string; sha: string } {
-  const sha = sh('git', ['-C', root, 'rev-parse', '--verify', `${ref}^{commit}`]);
-  if (!sha) fail(`no such git commit: ${ref}`);
-  const dir = join(root, '.cache', 'bench', `tree-${sha.slice(0, 12)}`);
-  if (!existsSync(join(dir, 'package.json'))) {
-    mkdirSync(dir, { recursive: true });
-    execFileSync('sh', ['-c', `git -C "$0" archive "$1" | tar -x -C "$2"`, root, sha, dir], { stdio: ['ignore', 'inherit', 'inherit'] });
+function prepare(ref: string): { dir: string; sha: string } {
+  try {
+    return prepareRef(root, ref, log);
+  } catch (e) {
+    fail((e as Error).message);
   }
-  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  // A commit does not change: build it once.
-  if (!existsSync(join(dir, 'dist', 'tsbt.mjs'))) {
-    log(`bench: building tsbt ${sha.slice(0, 12)} in ${dir}`);
-    try {
-      execFileSync(process.execPath, ['build.mjs'], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
-    } catch {
-      fail(`node build.mjs failed for ${ref}`);
-    }
-  }
-  return { dir, sha };
 }
 
 function machine(tsbt: Tool, bpftrace: Tool | undefined, started: number, commit: string): Machine {
@@ -122,7 +109,7 @@ async function main(): Promise<void> {
   let tree = root;
   let commit: string;
   if (opt.ref !== undefined) {
-    const r = prepareRef(opt.ref);
+    const r = prepare(opt.ref);
     tree = r.dir;
     commit = `${r.sha.slice(0, 12)} (\`--ref ${opt.ref}\`: git archive, built apart from the working tree)`;
   } else {

@@ -53,6 +53,8 @@ export interface SessionResult {
   /** Launch (fork) to exit. */
   wallNs?: number;
   maxRssKb?: number;
+  /** User + system CPU time of the tool's process over its whole life (runner only), in µs. */
+  cpuUs?: number;
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
@@ -166,6 +168,7 @@ export async function runSession(spec: SessionSpec): Promise<SessionResult> {
         res.signal = Number(f[2]) ? `signal ${f[2]}` : null;
         res.maxRssKb = Number(f[3]);
         endAt = BigInt(f[4]!);
+        if (f[5] !== undefined) res.cpuUs = Number(f[5]);
       }
     }));
   }
