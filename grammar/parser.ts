@@ -1,11 +1,16 @@
 // The Chevrotain parser: tokens of one probe → ProbeBlock. AST nodes are built by embedded actions.
-// The instance is built on first use (grammar analysis costs a few milliseconds) and reused.
+// Building a parser runs Chevrotain's grammar analysis, which is part of every start of the CLI, so it
+// is kept small: instances are built on first use and reused, lookahead functions are built per
+// production on first use (lazy-lookahead.ts), and a script parses first with a parser without error
+// recovery (recovery needs the follow sets of every rule, computed when the parser is built); only a
+// script with syntax errors is parsed again by a recovering parser, for the complete list of errors.
 
 import { EmbeddedActionsParser, EMPTY_ALT, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import type {
   AssignStmt, BinaryOp, ConfigSetting, Expr, IfStmt, MapDecl, ProbeBlock, ProbeSpec, Stmt, StructDef, TypeExpr, UnaryOp,
 } from './ast.ts';
 import { error, type Diagnostic } from './diagnostics.ts';
+import { LazyLookahead } from './lazy-lookahead.ts';
 import { splitProbeSpec } from './probe-spec.ts';
 import { spanUnion, type Span } from './source.ts';
 import { rawErrorMessages } from './syntax-errors.ts';
@@ -36,6 +41,8 @@ export interface ConfigBlock {
 /** What one top-level item parses to. */
 export type TopLevelItem = ProbeBlock | ConfigBlock | MapDecl | StructDef;
 
+const MAX_LOOKAHEAD = 2;
+
 /** Type qualifiers, accepted where a type is written and left out of its name. */
 const QUALIFIERS = new Set(['const', 'volatile']);
 
@@ -43,8 +50,14 @@ class TsbtParser extends EmbeddedActionsParser {
   /** Errors found while building nodes (assigning to a builtin), besides syntax errors. */
   semanticErrors: Diagnostic[] = [];
 
-  constructor(validate = false) {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 2, errorMessageProvider: rawErrorMessages, skipValidations: !validate });
+  constructor(options: { recovery: boolean; validate?: boolean }) {
+    super(T.allTokens, {
+      recoveryEnabled: options.recovery,
+      maxLookahead: MAX_LOOKAHEAD,
+      lookaheadStrategy: new LazyLookahead(MAX_LOOKAHEAD),
+      errorMessageProvider: rawErrorMessages,
+      skipValidations: !options.validate,
+    });
     this.performSelfAnalysis();
   }
 
@@ -771,7 +784,9 @@ function foldBinary(operands: Expr[], operators: IToken[]): Expr {
   return climb(0);
 }
 
-let instance: TsbtParser | undefined;
+/** Parsers for a first attempt (no recovery) and for scripts with syntax errors (recovery). */
+let fast: TsbtParser | undefined;
+let recovering: TsbtParser | undefined;
 
 export interface ItemParse {
   item: TopLevelItem;
@@ -785,23 +800,31 @@ export interface ItemParse {
  * bounds nesting, but a long run of prefix operators (`- - - ... 1`) still recurses: that is 'too-deep'.
  */
 export function parseItem(tokens: IToken[]): ItemParse | 'too-deep' {
-  instance ??= new TsbtParser();
-  instance.input = tokens; // also resets the parser's state
-  instance.semanticErrors = [];
+  const first = parseWith((fast ??= new TsbtParser({ recovery: false })), tokens);
+  if (first === 'too-deep' || first.syntaxErrors.length === 0) return first;
+  // Without recovery the parser stops at the first error; the recovering one reports every error
+  // (and the same first one). The embedded actions run again: they have no effects outside the parser.
+  return parseWith((recovering ??= new TsbtParser({ recovery: true })), tokens);
+}
+
+function parseWith(parser: TsbtParser, tokens: IToken[]): ItemParse | 'too-deep' {
+  parser.input = tokens; // also resets the parser's state
+  parser.semanticErrors = [];
   try {
     const first = tokens[0]?.tokenType;
-    const item: TopLevelItem = first === T.Config ? instance.configBlock()
-      : first === T.Let ? instance.mapDecl()
-      : first === T.Struct ? instance.structDef()
-      : instance.probe();
-    return { item, syntaxErrors: instance.errors, semanticErrors: instance.semanticErrors };
+    const item: TopLevelItem = first === T.Config ? parser.configBlock()
+      : first === T.Let ? parser.mapDecl()
+      : first === T.Struct ? parser.structDef()
+      : parser.probe();
+    return { item, syntaxErrors: parser.errors, semanticErrors: parser.semanticErrors };
   } catch (e) {
     if (e instanceof RangeError) return 'too-deep';
     throw e;
   }
 }
 
-/** Builds a parser with Chevrotain's grammar checks on (ambiguities, left recursion); for tests. */
+/** Builds both parsers with Chevrotain's grammar checks on (ambiguities, left recursion); for tests. */
 export function validateGrammar(): void {
-  new TsbtParser(true);
+  new TsbtParser({ recovery: false, validate: true });
+  new TsbtParser({ recovery: true, validate: true });
 }
