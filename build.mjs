@@ -1,20 +1,92 @@
 // Bundles the CLI and the programmatic API into single files, so that a one-liner starts without
-// resolving hundreds of modules (chevrotain's package entry alone pulls in lodash-es).
+// resolving hundreds of modules (chevrotain's package entry alone pulls in lodash-es), and writes the
+// V8 code cache the CLI starts with:
+//   dist/tsbt.cjs      the CLI, one CommonJS function expression, run by dist/tsbt.mjs through vm.Script;
+//   dist/tsbt.v8cache  V8's code cache for it, written after a warm-up (cli/warm-up.ts) in this process;
+//   dist/tsbt.mjs      the loader (cli/boot.ts): what `node dist/tsbt.mjs` and bin/tsbt.mjs run;
+//   dist/api.mjs       the API, an ES module.
+import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
 import { build } from 'esbuild';
 
+const root = dirname(fileURLToPath(import.meta.url));
+const dist = join(root, 'dist');
+/** Must match cli/boot.ts. */
+const BUILD_ID = '\n//# tsbtBuild=';
+
 const common = {
+  absWorkingDir: root,
   bundle: true,
   platform: 'node',
-  format: 'esm',
   target: 'node20',
   external: ['koffi'],
   legalComments: 'none',
   logLevel: 'warning',
-  // Bundled CommonJS dependencies (yargs' helpers) call require(); give ESM one.
-  banner: { js: "import { createRequire as __tsbtCreateRequire } from 'node:module'; const require = __tsbtCreateRequire(import.meta.url);" },
 };
 
-await Promise.all([
-  build({ ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/tsbt.mjs' }),
-  build({ ...common, entryPoints: ['api/index.ts'], outfile: 'dist/api.mjs' }),
+// string-width (for yargs' help layout) builds an Intl.Segmenter and Unicode-property regexps when it
+// is loaded: tens of ms of every start. cli/text-width.ts measures the same way, without them.
+const alias = { 'string-width': './cli/text-width.ts' };
+
+/** Writes next to the target and renames, so that a run that starts meanwhile never reads half a file. */
+function writeAtomically(path, data) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+async function buildCli() {
+  const out = await build({
+    ...common,
+    entryPoints: ['cli/bundle.ts'],
+    format: 'cjs',
+    write: false,
+    outfile: join(dist, 'tsbt.cjs'),
+    alias,
+    // The bundle runs as a CommonJS function; import.meta.url (koffi is required relative to it) is its file.
+    define: { 'import.meta.url': '__tsbtModuleUrl' },
+    banner: { js: "var __tsbtModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  });
+  const code = out.outputFiles[0].text;
+  // vm.Script runs without a dynamic import() handler: fail here rather than at a user's run.
+  if (/[^\w$.]import\(/.test(code)) throw new Error('dist/tsbt.cjs: a dynamic import() would fail under vm.Script (cli/boot.ts); use a static import');
+  const body = `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
+  const id = createHash('sha256').update(body).digest('hex').slice(0, 16);
+  const source = `${body}${BUILD_ID}${id}\n`;
+  const file = join(dist, 'tsbt.cjs');
+  writeAtomically(file, source);
+  return { file, source, id };
+}
+
+/**
+ * Runs the bundle's warm-up in this process and writes V8's code cache for the bundle. The cache is
+ * only valid for this Node and these V8 flags (a plain `node`, as the CLI is run); cli/boot.ts ignores it
+ * otherwise.
+ */
+function writeCodeCache({ file, source, id }) {
+  const script = new Script(source, { filename: file });
+  const mod = { exports: {} };
+  script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
+  mod.exports.warmUp();
+  writeAtomically(join(dist, 'tsbt.v8cache'), Buffer.concat([Buffer.from(id, 'latin1'), script.createCachedData()]));
+}
+
+mkdirSync(dist, { recursive: true });
+const [cli] = await Promise.all([
+  buildCli(),
+  build({ ...common, format: 'esm', entryPoints: ['cli/boot.ts'], outfile: join(dist, 'tsbt.mjs.tmp') })
+    .then(() => renameSync(join(dist, 'tsbt.mjs.tmp'), join(dist, 'tsbt.mjs'))),
+  build({
+    ...common,
+    format: 'esm',
+    entryPoints: ['api/index.ts'],
+    outfile: join(dist, 'api.mjs'),
+    // Bundled CommonJS dependencies call require(); give ESM one.
+    banner: { js: "import { createRequire as __tsbtCreateRequire } from 'node:module'; const require = __tsbtCreateRequire(import.meta.url);" },
+  }),
 ]);
+writeCodeCache(cli);

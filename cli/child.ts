@@ -3,6 +3,7 @@
 // like a shell would split words, but no shell interprets it: a stopped `sh` only execs it verbatim.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** Split a command line into words: spaces separate, quotes group, backslash escapes. */
 export function splitCommand(line: string): string[] {
@@ -63,7 +64,6 @@ export async function startHeld(words: string[]): Promise<HeldChild> {
 
 /** Wait until /proc says the process is stopped (state T). */
 async function waitStopped(pid: number): Promise<void> {
-  const { readFileSync } = await import('node:fs');
   for (let i = 0; i < 500; i++) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

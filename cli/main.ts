@@ -202,11 +202,14 @@ async function runScript(artifact: NonNullable<ReturnType<typeof compile>['artif
   }
 }
 
-main().then(
-  (code) => { process.exitCode = code; },
-  (err) => {
-    process.stderr.write(`tsbt: ${explainRuntimeError(err, process.argv.includes('-v') || process.argv.includes('--verbose'))}\n`);
-    if (process.env.TSBT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = 1;
-  },
-);
+/** Runs the command line of this process (dist/tsbt.mjs calls it once the CLI bundle is loaded). */
+export function runCli(): void {
+  main().then(
+    (code) => { process.exitCode = code; },
+    (err) => {
+      process.stderr.write(`tsbt: ${explainRuntimeError(err, process.argv.includes('-v') || process.argv.includes('--verbose'))}\n`);
+      if (process.env.TSBT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -119,11 +119,11 @@ async function runKernel(kernel: CachedKernel, filter: string | undefined, showC
   const resultsDir = mkdtempSync(join(tmpdir(), `tsbt-kernels-${kernel.spec.name}-`));
   const bundle = join(resultsDir, 'batch.mjs');
   await bundleBatch(bundle);
-  // The guest runs a snapshot of dist/tsbt.mjs: other work in this tree may rebuild dist/ while the
-  // batch runs (a half-written bundle is a SyntaxError). koffi, left out of the bundle, still resolves
-  // through a node_modules link.
+  // The guest runs a snapshot of the CLI (dist/tsbt.mjs loads dist/tsbt.cjs with dist/tsbt.v8cache):
+  // other work in this tree may rebuild dist/ while the batch runs. koffi, left out of the bundle,
+  // still resolves through a node_modules link.
   const cli = join(resultsDir, 'tsbt.mjs');
-  copyFileSync(join(repo, 'dist/tsbt.mjs'), cli);
+  for (const f of ['tsbt.mjs', 'tsbt.cjs', 'tsbt.v8cache']) copyFileSync(join(repo, 'dist', f), join(resultsDir, f));
   symlinkSync(join(repo, 'node_modules'), join(resultsDir, 'node_modules'));
   const resultsFile = join(resultsDir, 'results.jsonl');
 
