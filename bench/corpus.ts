@@ -22,6 +22,15 @@ export const ONE_LINERS: OneLiner[] = [
   { id: 'wildcard, 4+ probes', text: 'tracepoint:syscalls:sys_enter_open* { @[probe] = count(); }', perEvent: false },
 ];
 
+/**
+ * Issue 4's start-up check: the same one-liner with and without struct access through BTF, so that the
+ * ratio is what reading the kernel's types adds to a start (tsbt parses /sys/kernel/btf/vmlinux lazily).
+ */
+export const BTF_PAIR = {
+  without: 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }',
+  with: 'tracepoint:syscalls:sys_enter_openat { @[curtask->real_parent->comm] = count(); }',
+};
+
 /** `BEGIN { exit(); }`: the whole run of the smallest script. */
 export const BEGIN_EXIT = 'BEGIN { exit(); }';
 

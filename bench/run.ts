@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { perEvent, baseline } from './cases/perevent.ts';
-import { startOneLiners, startTools } from './cases/start.ts';
+import { startBtf, startOneLiners, startTools } from './cases/start.ts';
 import { throughput } from './cases/throughput.ts';
 import { wholeRuns } from './cases/whole.ts';
 import { BEGIN_EXIT, findTools } from './corpus.ts';
@@ -183,6 +183,7 @@ async function main(): Promise<void> {
     };
     await step('start', 'case 1, start to attached: one-liners', async () => {
       res.start.push(...(await startOneLiners(cx)));
+      res.btf = await startBtf(cx);
     });
     await step('tools', `case 1, start to attached: ${corpus.length} tools of /usr/sbin without kprobes`, async () => {
       if (corpus.length === 0) notes.push('no /usr/sbin/*.bt tools found (Debian\'s bpftrace package ships them)');

@@ -1,7 +1,7 @@
 // Renders the results as docs/benchmarks.md: machine, versions, one table per case, the targets of
 // issue 7, what tsbt could not run and why, and the method.
 
-import type { StartRow } from '../cases/start.ts';
+import type { BtfPairRow, StartRow } from '../cases/start.ts';
 import type { WholeRow } from '../cases/whole.ts';
 import type { Baseline, PerEventRow } from '../cases/perevent.ts';
 import type { ThroughputRow, ThroughputValue } from '../cases/throughput.ts';
@@ -31,6 +31,8 @@ export interface Results {
   pairs: number;
   notes: string[];
   start: StartRow[];
+  /** Issue 4: the one-liner with struct access against the same one-liner without it. */
+  btf?: BtfPairRow;
   skippedTools: Array<{ name: string; probes: string[] }>;
   whole: WholeRow[];
   perEvent: PerEventRow[];
@@ -74,6 +76,8 @@ export interface Verdicts {
   startToolsGeo?: number;
   startToolsN: number;
   startTrivial?: number;
+  /** Start to attached with struct access / without, per tool. */
+  btfRatio: Partial<Record<ToolName, number>>;
   beginExit?: number;
   map100kMs?: number;
   rssGeo?: number;
@@ -87,7 +91,7 @@ export interface Verdicts {
 }
 
 export function verdicts(res: Results): Verdicts {
-  const v: Verdicts = { startToolsN: 0 };
+  const v: Verdicts = { startToolsN: 0, btfRatio: {} };
   const toolRatios: number[] = [];
   for (const row of res.start.filter((r) => r.kind === 'tool')) {
     const r = ratio(summarize(values(row.runs, T, 'startMs')), summarize(values(row.runs, B, 'startMs')));
@@ -97,6 +101,12 @@ export function verdicts(res: Results): Verdicts {
   v.startToolsN = toolRatios.length;
   const trivial = res.start[0];
   if (trivial) v.startTrivial = ratio(summarize(values(trivial.runs, T, 'startMs')), summarize(values(trivial.runs, B, 'startMs')));
+  if (res.btf) {
+    for (const tool of [T, B]) {
+      const r = ratio(summarize(values(res.btf.runs, tool, 'withMs')), summarize(values(res.btf.runs, tool, 'withoutMs')));
+      if (r !== undefined) v.btfRatio[tool] = r;
+    }
+  }
   const be = res.whole[0];
   if (be) v.beginExit = ratio(summarize(values(be.runs, T, 'wallMs')), summarize(values(be.runs, B, 'wallMs')));
   const m = res.whole[1];
@@ -166,6 +176,10 @@ export function render(res: Results): string {
   p('|---|---|---|---|');
   p(`| start to attached, tools corpus (geometric mean) | ≤ 0.5 | ${fmtRatio(v.startToolsGeo)} over the ${v.startToolsN} tools both run | ${met(v.startToolsGeo === undefined ? undefined : v.startToolsGeo <= 0.5)} |`);
   p(`| start to attached, trivial one-liner | ≤ 1.5 | ${fmtRatio(v.startTrivial)} | ${met(v.startTrivial === undefined ? undefined : v.startTrivial <= 1.5)} |`);
+  if (res.btf) {
+    const tr = v.btfRatio[T];
+    p(`| start to attached with struct access (BTF) / the same one-liner without it, tsbt (issue 4) | < 1.5 | ${fmtRatio(tr)}${v.btfRatio[B] !== undefined ? ` (bpftrace: ${fmtRatio(v.btfRatio[B])})` : ''} | ${met(tr === undefined ? undefined : tr < 1.5)} |`);
+  }
   p(`| \`BEGIN { exit(); }\` whole run | ≤ 0.4 | ${fmtRatio(v.beginExit)} | ${met(v.beginExit === undefined ? undefined : v.beginExit <= 0.4)} |`);
   p(`| print 100,000 keys (tsbt, whole run) | < 1 s | ${v.map100kMs === undefined ? '–' : `${fmt(v.map100kMs)} ms`} | ${met(v.map100kMs === undefined ? undefined : v.map100kMs < 1000)} |`);
   p(`| peak RSS (geometric mean of every script both run) | ≤ 0.7 | ${fmtRatio(v.rssGeo)}${v.rssWorst ? ` (worst ${fmtRatio(v.rssWorst.r)}: ${esc(v.rssWorst.label)})` : ''} | ${met(v.rssGeo === undefined ? undefined : v.rssGeo <= 0.7)} |`);
@@ -201,6 +215,22 @@ export function render(res: Results): string {
       p();
       p(`Not in the corpus (they need kprobes/kretprobes): ${res.skippedTools.map((t) => t.name).join(', ')}.`);
     }
+    p();
+  }
+  if (res.btf) {
+    const runs = res.btf.runs;
+    p('### Struct access through BTF against the same one-liner without it (issue 4)');
+    p();
+    p('Each tool runs the two one-liners back to back (in turn first or second), in the alternation of the tools above;');
+    p('the ratio is median with / median without: what reading the kernel\'s types adds to a start.');
+    p();
+    p('| script | tsbt | bpftrace |');
+    p('|---|---|---|');
+    const both = (key: 'withoutMs' | 'withMs') =>
+      `${cell(runs, T, summarize(values(runs, T, key)))} | ${cell(runs, B, summarize(values(runs, B, key)), 1, hasB)}`;
+    p(`| without: \`${esc(res.btf.without)}\` | ${both('withoutMs')} |`);
+    p(`| with: \`${esc(res.btf.with)}\` | ${both('withMs')} |`);
+    p(`| **ratio with / without** | **${fmtRatio(v.btfRatio[T])}** | ${fmtRatio(v.btfRatio[B])} |`);
     p();
   }
 
@@ -321,6 +351,7 @@ export function render(res: Results): string {
   const failures: string[] = [];
   const allRows: Array<{ label: string; runs: Runs<unknown> }> = [
     ...res.start.map((r) => ({ label: r.kind === 'tool' ? `${r.label}` : `one-liner "${r.label}"`, runs: r.runs as Runs<unknown> })),
+    ...(res.btf ? [{ label: 'struct access (BTF) pair', runs: res.btf.runs as Runs<unknown> }] : []),
     ...res.whole.map((r) => ({ label: r.label, runs: r.runs as Runs<unknown> })),
     ...res.perEvent.map((r) => ({ label: `size/cost "${r.label}"`, runs: r.runs as Runs<unknown> })),
     ...(res.throughput ? [{ label: 'printf throughput', runs: res.throughput.runs as Runs<unknown> }] : []),
