@@ -58,7 +58,7 @@ t('entries() uses batch lookup, in several batches when needed', () => {
   assert.is(entries.length, 600);
   assert.is(calls.mapLookupBatch, 3);
   assert.is(calls.mapGetNextKey, undefined);
-  for (const { key: k, value } of entries) assert.is(num(value), new DataView(k.buffer).getUint32(0, true) * 2);
+  for (const { key: k, value } of entries) assert.is(num(value), new DataView(k.buffer, k.byteOffset, k.byteLength).getUint32(0, true) * 2);
 });
 
 for (const errno of [Errno.ENOTSUPP, Errno.EINVAL]) {
