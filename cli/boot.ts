@@ -17,7 +17,8 @@ const BUILD_ID = '\n//# tsbtBuild=';
 
 const dir = dirname(fileURLToPath(import.meta.url));
 const bundle = join(dir, 'tsbt.cjs');
-const source = readFileSync(bundle, 'utf8');
+// ASCII (build.mjs makes sure): latin1 gives a one-byte string without decoding.
+const source = readFileSync(bundle, 'latin1');
 const script = new Script(source, { filename: bundle, ...cacheFor(source) });
 const init = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
 const module = { exports: {} as { runCli(): void } };
