@@ -6,7 +6,7 @@
 //   dist/tsbt.mjs      the loader (cli/boot.ts): what `node dist/tsbt.mjs` and bin/tsbt.mjs run;
 //   dist/api.mjs       the API, an ES module.
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,11 +72,19 @@ async function buildCli() {
  * otherwise.
  */
 function writeCodeCache({ file, source, id }) {
+  const cache = join(dist, 'tsbt.v8cache');
   const script = new Script(source, { filename: file });
   const mod = { exports: {} };
-  script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
-  mod.exports.warmUp();
-  writeAtomically(join(dist, 'tsbt.v8cache'), Buffer.concat([Buffer.from(id, 'latin1'), script.createCachedData()]));
+  try {
+    script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
+    mod.exports.warmUp();
+  } catch (err) {
+    // The CLI works without the cache, only slower to start; the tests will show what broke.
+    rmSync(cache, { force: true });
+    console.warn(`build.mjs: no code cache, the warm-up failed: ${err?.stack ?? err}`);
+    return;
+  }
+  writeAtomically(cache, Buffer.concat([Buffer.from(id, 'latin1'), script.createCachedData()]));
 }
 
 mkdirSync(dist, { recursive: true });

@@ -34,16 +34,11 @@ export function tsbtTool(root: string, natives: Natives): Tool {
     attachedBy: 'its own `Attached N probes` line on stderr, written after every probe is attached and enabled and BEGIN has run',
     attachedExact: true,
     session(script, extra) {
-      // tsbt has no BPFTRACE_MAP_KEYS_MAX: the map size goes into a config block.
-      let args: string[];
-      if (script.text !== undefined) {
-        const text = script.mapKeys ? `config = { max_map_keys = ${script.mapKeys} } ${script.text}` : script.text;
-        args = ['-e', text];
-      } else {
-        args = [script.file!];
-      }
+      // The same text and the same BPFTRACE_MAP_KEYS_MAX as bpftrace (tsbt reads it too).
+      const args = script.text !== undefined ? ['-e', script.text] : [script.file!];
       return {
         argv: [process.execPath, cli, ...args],
+        env: (script.mapKeys ? { BPFTRACE_MAP_KEYS_MAX: String(script.mapKeys) } : {}) as Record<string, string>,
         runner: natives.runner,
         ...(extra?.marker === false ? {} : { marker: { stream: 'stderr' as const, re: /^Attached \d+ probes?$/ } }),
       };
