@@ -325,7 +325,8 @@ export interface Binary {
   span: Span;
 }
 
-export type UnaryOp = '!' | '-' | '~';
+/** `*p` reads what a typed pointer points to; `&s->field` is the field's address (no read). */
+export type UnaryOp = '!' | '-' | '~' | '*' | '&';
 
 export interface Unary {
   kind: 'Unary';

@@ -11,7 +11,7 @@ export const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 1
 /** Keywords that start a statement (or `struct`, which only follows a `(`): never an operand. */
 const STATEMENT_KEYWORDS = new Set(['if', 'else', 'while', 'for', 'unroll', 'let', 'break', 'continue', 'return', 'struct']);
 /** Characters that can begin an operand (and `++`): what may follow a `>` that is greater-than. */
-const OPERAND_START = new Set(['"', '@', '$', '(', '!', '-', '~']);
+const OPERAND_START = new Set(['"', '@', '$', '(', '!', '-', '~', '*', '&']);
 /** Where a probe spec ends (a `/` inside it is part of a path; `//` starts a comment). */
 const SPEC_END = new Set([',', '{', '}', '<', '>', ';', '(', ')', '"']);
 

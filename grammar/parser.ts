@@ -428,7 +428,7 @@ class TsbtParser extends EmbeddedActionsParser {
     return this.ACTION(() => foldBinary(operands, operators));
   }, { recoveryValueFunc: errorExpr });
 
-  /** Prefix operators: `!e`, `-e`, `~e`, `++x`, `--x`. (A cast is a primary whose operand is unary.) */
+  /** Prefix operators: `!e`, `-e`, `~e`, `*p`, `&s->f`, `++x`, `--x`. (A cast is a primary whose operand is unary.) */
   readonly unary = this.RULE('unary', (): Expr => this.OR([
     {
       ALT: () => {
@@ -663,6 +663,12 @@ class TsbtParser extends EmbeddedActionsParser {
           words.push(this.CONSUME(T.Name));
         },
       },
+      {
+        ALT: () => {
+          structKeyword = this.CONSUME(T.Enum);
+          words.push(this.CONSUME2(T.Name));
+        },
+      },
       { ALT: () => { this.AT_LEAST_ONE(() => words.push(this.CONSUME(T.TypeWord))); } },
     ];
     if (typedefs) alternatives.push({ ALT: () => { words.push(this.CONSUME(T.Ident)); } });
@@ -701,7 +707,7 @@ class TsbtParser extends EmbeddedActionsParser {
     if (names.length === 0) {
       this.semanticErrors.push(error(`\`${words.map((w) => w.image).join(' ')}\` is not a type by itself`, span, 'write the type it qualifies, e.g. `const char *`'));
     }
-    const name = structKeyword ? `struct ${names[0]}` : names.join(' ');
+    const name = structKeyword ? `${structKeyword.image} ${names[0]}` : names.join(' ');
     return {
       kind: 'TypeExpr',
       name,

@@ -12,7 +12,7 @@ function token(name: string, label: string, categories?: TokenType[]): TokenType
 // Categories. The parser reads `operand (BinaryOp operand)*` and builds the tree by precedence
 // (parser.ts, BINARY_PRECEDENCE).
 export const BinaryOp = token('BinaryOp', 'an operator');
-export const UnaryOp = token('UnaryOp', '`!`, `-` or `~`');
+export const UnaryOp = token('UnaryOp', '`!`, `-`, `~`, `*` or `&`');
 /** `+=`, `<<=`, ...: payload-free; the operator is the image without its `=`. */
 export const CompoundAssign = token('CompoundAssign', 'a compound assignment');
 /** Any word: names, type words and keywords (but `struct`). Field names, config keys, struct members. */
@@ -59,6 +59,8 @@ export const False = token('False', '`false`', [Name]);
 export const Config = token('Config', '`config`', [Name]);
 /** Not a Name: a member cannot be called `struct`, and `struct x` must not read as two words. */
 export const Struct = token('Struct', '`struct`');
+/** `enum` in a cast or sizeof: `(enum tcp_state)x` names a kernel enum, whose values print by name with %s. */
+export const Enum = token('Enum', '`enum`');
 /** A builtin or C type word (`uint32`, `u64`, `char`, `unsigned`...): one of TYPE_WORDS. */
 export const TypeWord = token('TypeWord', 'a type', [Name]);
 export const Ident = token('Ident', 'a name', [Name]);
@@ -70,7 +72,7 @@ export const IntLit = token('IntLit', 'a number');
 /** payload: the string after escape processing */
 export const StrLit = token('StrLit', 'a string');
 
-export const Star = token('Star', '`*`', [BinaryOp]);
+export const Star = token('Star', '`*`', [BinaryOp, UnaryOp]);
 export const Slash = token('Slash', '`/`', [BinaryOp]);
 export const Percent = token('Percent', '`%`', [BinaryOp]);
 export const Plus = token('Plus', '`+`', [BinaryOp]);
@@ -83,7 +85,7 @@ export const Gt = token('Gt', '`>`', [BinaryOp]);
 export const Ge = token('Ge', '`>=`', [BinaryOp]);
 export const EqEq = token('EqEq', '`==`', [BinaryOp]);
 export const NotEq = token('NotEq', '`!=`', [BinaryOp]);
-export const Amp = token('Amp', '`&`', [BinaryOp]);
+export const Amp = token('Amp', '`&`', [BinaryOp, UnaryOp]);
 export const Caret = token('Caret', '`^`', [BinaryOp]);
 export const Pipe = token('Pipe', '`|`', [BinaryOp]);
 export const AndAnd = token('AndAnd', '`&&`', [BinaryOp]);
@@ -109,7 +111,7 @@ export const ShrAssign = compound('ShrAssign', '>>');
 export const KEYWORDS: ReadonlyMap<string, TokenType> = new Map([
   ['if', If], ['else', Else], ['while', While], ['for', For], ['unroll', Unroll], ['let', Let],
   ['break', Break], ['continue', Continue], ['return', Return], ['sizeof', Sizeof], ['offsetof', Offsetof],
-  ['true', True], ['false', False], ['struct', Struct],
+  ['true', True], ['false', False], ['struct', Struct], ['enum', Enum],
 ]);
 
 /**
@@ -129,7 +131,7 @@ export const allTokens: TokenType[] = [
   BinaryOp, UnaryOp, CompoundAssign, Name,
   ProbeSpec, FilterSlash, BlockOpen, BlockClose, LBrace, RBrace, LParen, RParen, LBracket, RBracket,
   Comma, Semi, Assign, Arrow, Dot, DotDot, Question, Colon, PlusPlus, MinusMinus,
-  If, Else, While, For, Unroll, Let, Break, Continue, Return, Sizeof, Offsetof, True, False, Config, Struct,
+  If, Else, While, For, Unroll, Let, Break, Continue, Return, Sizeof, Offsetof, True, False, Config, Struct, Enum,
   TypeWord, Ident, MapName, VarName, IntLit, StrLit,
   Star, Slash, Percent, Plus, Minus, Shl, Shr, Lt, Le, Gt, Ge, EqEq, NotEq,
   Amp, Caret, Pipe, AndAnd, OrOr, Bang, Tilde,
