@@ -56,7 +56,13 @@ export interface KeyLayout {
 }
 
 export type FieldLayout =
-  | { kind: 'int'; offset: number; size: 1 | 2 | 4 | 8; signed: boolean }
+  /**
+   * An integer. `enum`: a C enum's value, printed by name (unknown values print as the number);
+   * `pointer`: an address, printed in hex (`0xffff8881...`).
+   */
+  | { kind: 'int'; offset: number; size: 1 | 2 | 4 | 8; signed: boolean; enum?: EnumNames; pointer?: boolean }
+  /** A C bitfield: `bits` wide, starting `shift` bits into the `size` bytes at `offset` (little-endian). */
+  | { kind: 'bitfield'; offset: number; size: number; shift: number; bits: number; signed: boolean; enum?: EnumNames }
   | { kind: 'string'; offset: number; size: number }
   /** An address from ntop(): { u64 family (2 or 10); u8 addr[16] }, printed as text. */
   | { kind: 'inet'; offset: number; size: 24 }
@@ -72,7 +78,22 @@ export type FieldLayout =
   /** username: { u64 uid }, printed as the user's name from /etc/passwd (empty when it has none). */
   | { kind: 'username'; offset: number; size: 8 }
   /** strftime(fmt, ns) kept in a map: { u64 ns since boot }, printed as local time in `format`. */
-  | { kind: 'timestamp'; offset: number; size: 8; format: string };
+  | { kind: 'timestamp'; offset: number; size: 8; format: string }
+  /**
+   * A struct or union as it is in memory, printed `{ .a = 1, .b = abc }` (bpftrace's format). Members
+   * of anonymous structs and unions appear as members of the struct that holds them. Each field's
+   * offset counts from the start of the record.
+   */
+  | { kind: 'record'; offset: number; size: number; fields: { name: string; field: FieldLayout }[] }
+  /** A C array of `count` elements, printed `[1,2,3]`; `elem` is laid out at offset 0 of each element. */
+  | { kind: 'array'; offset: number; size: number; count: number; elem: FieldLayout };
+
+/** A C enum's names by value (the value in decimal, as read with the field's signedness). */
+export interface EnumNames {
+  /** The enum's name (`''` when anonymous). */
+  name: string;
+  names: Record<string, string>;
+}
 
 /**
  * What a map's value is, which decides how per-CPU copies reduce and how it prints.
@@ -97,10 +118,10 @@ export type ValueKind =
   | { kind: 'hist'; k: number }
   /** linear histogram with bpftrace's lhist(n, min, max, step) bucket layout. */
   | { kind: 'lhist'; min: number; max: number; step: number }
-  | { kind: 'int'; size: 1 | 2 | 4 | 8; signed: boolean }
+  | { kind: 'int'; size: 1 | 2 | 4 | 8; signed: boolean; enum?: EnumNames; pointer?: boolean }
   | { kind: 'string'; size: number }
   | { kind: 'tuple'; size: number; fields: FieldLayout[] }
-  /** One value user space turns into text (an address, a stack, a buffer, a username...), printed as itself. */
+  /** One value of any other layout, printed as itself: an address, a stack, a buffer, a username, a struct, an array. */
   | { kind: 'field'; size: number; field: FieldLayout };
 
 export type ProgramType = 'tracepoint' | 'raw_tracepoint' | 'perf_event' | 'kprobe' | 'tracing';

@@ -2,7 +2,7 @@
 // value must be known at compile time (unroll counts, histogram shapes) and to avoid emitting code.
 
 import type { Expr } from '../../grammar/ast.ts';
-import type { Type } from '../types/types.ts';
+import { type Type, elementSize, isPointer } from '../types/types.ts';
 
 export function constantValue(e: Expr, positional: readonly string[], typeOf: (e: Expr) => Type): bigint | undefined {
   const value = (x: Expr): bigint | undefined => constantValue(x, positional, typeOf);
@@ -15,14 +15,23 @@ export function constantValue(e: Expr, positional: readonly string[], typeOf: (e
       return arg !== undefined && /^-?(0x[0-9a-fA-F]+|\d+)$/.test(arg) ? BigInt(arg.startsWith('-') ? -BigInt(arg.slice(1)) : BigInt(arg)) : undefined;
     }
     case 'Unary': {
+      // `*p` reads memory and `&s->f` is an address: neither is known before the probe runs.
+      if (e.op === '*' || e.op === '&') return undefined;
       const v = value(e.operand);
       if (v === undefined) return undefined;
       return e.op === '-' ? BigInt.asIntN(64, -v) : e.op === '~' ? BigInt.asIntN(64, ~v) : v === 0n ? 1n : 0n;
     }
     case 'Binary': {
-      const a = value(e.left);
-      const b = value(e.right);
+      let a = value(e.left);
+      let b = value(e.right);
       if (a === undefined || b === undefined) return undefined;
+      // `(int32 *)32 + 1` is 36: a pointer moves by whole elements.
+      if (e.op === '+' || e.op === '-') {
+        const lt = typeOf(e.left) as Type | undefined;
+        const rt = typeOf(e.right) as Type | undefined;
+        if (lt && isPointer(lt)) b *= BigInt(elementSize(lt.pointee) ?? 1);
+        else if (rt && isPointer(rt)) a *= BigInt(elementSize(rt.pointee) ?? 1);
+      }
       const r = fold(e.op, a, b);
       return r === undefined ? undefined : BigInt.asIntN(64, r);
     }

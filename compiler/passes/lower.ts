@@ -11,7 +11,7 @@ import { IrBuilder, imm, reg } from '../ir/builder.ts';
 import type { Base, IrProgram, Label, Operand, VReg } from '../ir/ir.ts';
 import type { CompileContext } from '../context.ts';
 import type { ConcreteProbe, EventArgPlan, Lowerer } from '../registry.ts';
-import { INT_TYPES, type Type, arithmeticResult, storageSize } from '../types/types.ts';
+import { INT_TYPES, type Type, arithmeticResult, elementSize, isPointer, storageSize } from '../types/types.ts';
 import { constantValue, fold } from './constants.ts';
 import { copyMemory, writeBytes, zeroMemory } from './memory.ts';
 import { fillPair } from './lower-formap.ts';
@@ -32,6 +32,13 @@ export function lowerUnit(ut: UnitTypes, res: Resources, cx: CompileContext): Ir
  * word `captured` of the callback's closure.
  */
 type Storage = { reg: VReg } | { slot: number; size: number } | { shared: number; size: number } | { captured: number; size: number };
+/** Kernel and user memory are read with probe_read helpers; 'local' memory (the stack) is loaded. */
+type AddressSpace = 'kernel' | 'user' | 'local';
+interface MemoryAddress {
+  base: Base;
+  off: number;
+  space: AddressSpace;
+}
 type Loop = { breakTo: Label; continueTo: Label };
 
 /**
@@ -597,7 +604,7 @@ class UnitLowerer implements Lowerer {
     const { target, value } = s;
     if (s.op) {
       const current = this.int(target);
-      const out = this.arith(s.op, current, this.int(value), this.typeOf(target), this.typeOf(value));
+      const out = this.arith(s.op, current, this.scaled(this.int(value), this.step(this.typeOf(target))), this.typeOf(target), this.typeOf(value));
       if (target.kind === 'Var') this.assignIntVar(this.ut.varOf.get(target)!, out);
       else this.storeMapInt(target, out);
       return;
@@ -637,7 +644,7 @@ class UnitLowerer implements Lowerer {
 
   /** `x++` / `--x`: the new value is stored; the expression's value is the old one for postfix. */
   private incDec(e: IncDec, wantValue: boolean): Operand {
-    const delta = e.op === '++' ? 1 : -1;
+    const delta = (e.op === '++' ? 1 : -1) * this.step(this.typeOf(e.target));
     if (e.target.kind === 'Var') {
       const v = this.ut.varOf.get(e.target)!;
       const r = this.readIntVar(v);
@@ -738,6 +745,12 @@ class UnitLowerer implements Lowerer {
       }
       case 'Unary': {
         if (e.op === '!') return this.boolean(e);
+        if (e.op === '*') return reg(this.readPointee(e));
+        if (e.op === '&') {
+          if (e.operand.kind === 'Unary' && e.operand.op === '*') return this.int(e.operand.operand);
+          const at = this.memberAddress(e.operand);
+          return reg(this.pointer(at.base, at.off));
+        }
         const r = this.b.reg();
         this.b.mov(r, this.int(e.operand));
         if (e.op === '-') this.b.emit({ op: 'neg', dst: r });
@@ -820,7 +833,32 @@ class UnitLowerer implements Lowerer {
       case '==': case '!=': case '<': case '<=': case '>': case '>=': case '&&': case '||':
         return this.boolean(e);
     }
-    return this.arith(e.op, this.int(e.left), this.int(e.right), this.typeOf(e.left), this.typeOf(e.right));
+    const lt = this.typeOf(e.left);
+    const rt = this.typeOf(e.right);
+    if (isPointer(lt) || isPointer(rt)) {
+      // `p + n`, `n + p`, `p - n`: the integer counts elements.
+      const pointerLeft = isPointer(lt);
+      const scale = elementSize((pointerLeft ? lt : rt as Type & { kind: 'int'; pointee: Type }).pointee as Type) ?? 1;
+      const l = pointerLeft ? this.int(e.left) : this.scaled(this.int(e.left), scale);
+      const r = pointerLeft ? this.scaled(this.int(e.right), scale) : this.int(e.right);
+      return this.arith(e.op, l, r, lt, rt);
+    }
+    return this.arith(e.op, this.int(e.left), this.int(e.right), lt, rt);
+  }
+
+  /** An element count times the element size, for pointer arithmetic. */
+  private scaled(n: Operand, size: number): Operand {
+    if (size === 1) return n;
+    if ('imm' in n) return this.constant(BigInt(n.imm) * BigInt(size));
+    const r = this.b.reg();
+    this.b.mov(r, n);
+    this.b.alu('mul', r, imm(size));
+    return reg(r);
+  }
+
+  /** How far `++`, `+= 1` move a value of this type: an element for a pointer, 1 for an integer. */
+  private step(t: Type): number {
+    return isPointer(t) ? elementSize(t.pointee) ?? 1 : 1;
   }
 
   /** `a op b` on integers, with C's signedness: signed division truncates toward zero. */
@@ -996,27 +1034,69 @@ class UnitLowerer implements Lowerer {
   // ---------------------------------------------------------------------------------------- memory
 
   /**
-   * Where a kernel struct member is: a register plus a constant offset, and its address space. `.` adds
-   * offsets without reading; `->` reads the pointer first.
+   * Where a struct member is: a base plus a constant offset, and its address space. `.` adds offsets
+   * without reading; `->` (and `*p`) read the pointer first. A struct that is a copy (a variable, a map
+   * value) is on the stack: its members are loaded directly ('local').
    */
-  private memberAddress(e: Expr): { base: VReg; off: number; user: boolean } {
-    if (e.kind !== 'Field') throw new Error(`${e.kind} has no address`);
-    const m = this.ut.members.get(e);
-    if (!m) throw new Error('member without kernel type information');
+  private memberAddress(e: Expr): MemoryAddress {
+    if (e.kind === 'Unary' && e.op === '*') return this.pointerAddress(e.operand);
+    if (e.kind !== 'Field' || !this.ut.members.get(e)) {
+      const at = this.materialize(e);
+      return { base: at.base, off: at.off, space: 'local' };
+    }
+    const m = this.ut.members.get(e)!;
     if (e.arrow) {
-      const t = this.typeOf(e.object);
-      return { base: this.intReg(e.object), off: m.offset, user: t.kind === 'int' && t.user === true };
+      const at = this.pointerAddress(e.object);
+      return { ...at, off: m.offset };
     }
     const inner = this.memberAddress(e.object);
-    return { base: inner.base, off: inner.off + m.offset, user: inner.user };
+    return { ...inner, off: inner.off + m.offset };
+  }
+
+  /** What a typed pointer points to: its value in a register, in the pointer's address space. */
+  private pointerAddress(p: Expr): MemoryAddress {
+    const t = this.typeOf(p);
+    return { base: this.intReg(p), off: 0, space: t.kind === 'int' && t.user === true ? 'user' : 'kernel' };
   }
 
   /** Read `size` bytes (1, 2, 4 or 8) of memory into a register, zero-extended (0 if unreadable). */
-  private readMemory(base: VReg, off: number, size: 1 | 2 | 4 | 8, user: boolean): VReg {
+  private readMemory(base: Base, off: number, size: 1 | 2 | 4 | 8, space: AddressSpace): VReg {
+    // The verifier refuses misaligned stack loads (a packed struct, a bitfield's bytes): those go
+    // through the helper, which copies from any address.
+    if (space === 'local' && off % size === 0) return this.b.load(size, base, off);
     const slot = this.b.frame.alloc(8);
-    const helper = user ? Helper.probe_read_user : Helper.probe_read_kernel;
+    const helper = space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
     this.b.call(helper, [reg(this.pointer('fp', slot)), imm(size), reg(this.pointer(base, off))], false);
     return this.b.load(size, 'fp', slot);
+  }
+
+  /**
+   * Copy `n` bytes from memory into `base + off` and zero the rest up to `size`: probe_read (or its
+   * `_str` form for strings, which stops at the NUL) from kernel or user memory, loads and stores from
+   * the stack. A failed read leaves zeros (the helpers clear the destination).
+   */
+  private copyFrom(at: MemoryAddress, n: number, base: Base, off: number, size: number, string: boolean): void {
+    if (at.space === 'local') {
+      copyMemory(this.b, { base: at.base, off: at.off }, { base, off }, n, size);
+      return;
+    }
+    // The _str helpers stop at the NUL and leave the rest: zero it first so strings stay NUL-padded.
+    if (string) zeroMemory(this.b, base, off, size);
+    else if (size > n) zeroMemory(this.b, base, off + n, size - n);
+    const helper = string
+      ? (at.space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str)
+      : (at.space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel);
+    this.b.call(helper, [reg(this.pointer(base, off)), imm(n), reg(this.pointer(at.base, at.off))], false);
+  }
+
+  /** `*p` for a pointer to an integer (or to another pointer): one read of its size. */
+  private readPointee(e: Expr & { kind: 'Unary' }): VReg {
+    const t = this.typeOf(e);
+    if (t.kind !== 'int') throw new Error('integer pointee expected');
+    const at = this.pointerAddress(e.operand);
+    const r = this.readMemory(at.base, at.off, t.size, at.space);
+    if (t.signed && t.size < 8) this.truncate(r, t.size, true);
+    return r;
   }
 
   private readMember(e: Expr, m: KernelMember): VReg {
@@ -1024,7 +1104,7 @@ class UnitLowerer implements Lowerer {
     if (t.kind !== 'int') throw new Error('integer member expected');
     const at = this.memberAddress(e);
     if (m.bitSize === 0) {
-      const r = this.readMemory(at.base, at.off, t.size, at.user);
+      const r = this.readMemory(at.base, at.off, t.size, at.space);
       if (t.signed && t.size < 8) this.truncate(r, t.size, true);
       return r;
     }
@@ -1032,7 +1112,7 @@ class UnitLowerer implements Lowerer {
     const shift = m.bitOffset - m.offset * 8;
     const bytes = Math.ceil((shift + m.bitSize) / 8);
     const size = bytes <= 1 ? 1 : bytes <= 2 ? 2 : bytes <= 4 ? 4 : 8;
-    const r = this.readMemory(at.base, at.off, size, at.user);
+    const r = this.readMemory(at.base, at.off, size, at.space);
     if (shift > 0) this.b.alu('rsh', r, imm(shift));
     if (m.bitSize < 32) this.b.alu('and', r, imm((1 << m.bitSize) - 1));
     else if (m.bitSize < 64) {
@@ -1057,22 +1137,21 @@ class UnitLowerer implements Lowerer {
       if (t.signed && t.size < 8) this.truncate(r, t.size, true);
       return r;
     }
-    let base: VReg;
-    let off: number;
-    let user: boolean;
-    if (field) {
-      base = this.ctx();
-      off = field.offset;
-      user = false;
-    } else if (objType.kind === 'array') {
-      const at = this.memberAddress(e.object);
-      ({ base, off, user } = at);
-    } else {
-      base = this.intReg(e.object);
-      off = 0;
-      user = objType.kind === 'int' && objType.user === true;
+    let at: MemoryAddress;
+    if (field) at = { base: this.ctx(), off: field.offset, space: 'kernel' };
+    else if (objType.kind === 'array') at = this.memberAddress(e.object);
+    else at = this.pointerAddress(e.object);
+    if (at.space === 'local') {
+      // An array copied to the stack: a constant index loads straight; a variable one (the verifier
+      // wants stack offsets it can bound) reads through probe_read_kernel from the stack address.
+      if (index !== undefined) {
+        const r = this.b.load(t.size, at.base, at.off + Number(index) * t.size);
+        if (t.signed && t.size < 8) this.truncate(r, t.size, true);
+        return r;
+      }
+      at = { ...at, space: 'kernel' };
     }
-    const address = this.pointer(base, off);
+    const address = this.pointer(at.base, at.off);
     if (index !== undefined) this.b.alu('add', address, imm(Number(index) * t.size));
     else {
       const scaled = this.b.reg();
@@ -1080,7 +1159,7 @@ class UnitLowerer implements Lowerer {
       if (t.size > 1) this.b.alu('mul', scaled, imm(t.size));
       this.b.alu('add', address, reg(scaled));
     }
-    const r = this.readMemory(address, 0, t.size, user);
+    const r = this.readMemory(address, 0, t.size, at.space);
     if (t.signed && t.size < 8) this.truncate(r, t.size, true);
     return r;
   }
@@ -1154,14 +1233,8 @@ class UnitLowerer implements Lowerer {
       case 'Field': {
         const member = this.ut.members.get(e);
         if (member) {
-          // A char[N] or an integer array inside a kernel struct.
-          const at = this.memberAddress(e);
-          zeroMemory(this.b, base, off, size);
-          const n = Math.min(size, storageSize(t));
-          const helper = t.kind === 'string'
-            ? (at.user ? Helper.probe_read_user_str : Helper.probe_read_kernel_str)
-            : (at.user ? Helper.probe_read_user : Helper.probe_read_kernel);
-          this.b.call(helper, [reg(this.pointer(base, off)), imm(n), reg(this.pointer(at.base, at.off))], false);
+          // A char[N], an integer array or a struct inside a struct.
+          this.copyFrom(this.memberAddress(e), Math.min(size, storageSize(t)), base, off, size, t.kind === 'string');
           return;
         }
         const field = this.argsField(e);
@@ -1194,6 +1267,12 @@ class UnitLowerer implements Lowerer {
         const fn = this.cx.registry.functions.get(e.callee)!;
         if (!fn.lowerInto) throw new Error(`function ${e.callee} cannot be written to memory`);
         fn.lowerInto(e, this, base, off, size, padded);
+        return;
+      }
+      case 'Unary': {
+        if (e.op !== '*') throw new Error(`cannot write ${e.op} of a non-integer to memory`);
+        // `*p` for a struct or an array: one read of all of it, straight into place.
+        this.copyFrom(this.pointerAddress(e.operand), Math.min(size, storageSize(t)), base, off, size, t.kind === 'string');
         return;
       }
       default:

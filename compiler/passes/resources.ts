@@ -10,6 +10,8 @@ import { constantValue } from './constants.ts';
 import type { DeclaredMap } from './config.ts';
 import { error, warning } from '../../grammar/diagnostics.ts';
 import { type Type, storageSize } from '../types/types.ts';
+import type { KernelTypes } from '../types/kernel-types.ts';
+import { enumNames, kernelTypeLayout } from '../types/layout.ts';
 import type { MapInfo, Typed, UnitTypes, VarInfo } from './typecheck.ts';
 
 export interface MapPlan {
@@ -61,12 +63,18 @@ export function analyseResources(typed: Typed, cx: CompileContext, declared: Map
       if (call.callee === 'delete' && target?.kind === 'Map') deleted.add(target.name);
     });
   }
+  // Struct values are laid out from the kernel's (and the script's) types; only looked up when used.
+  const kt = (): KernelTypes => {
+    const k = cx.kernel.kernelTypes();
+    if ('unavailable' in k) throw new Error(`struct values without kernel types: ${k.unavailable}`);
+    return k;
+  };
   // By name, in code-unit order: localeCompare would build an ICU collator, 6-8 ms of every start.
   for (const info of [...typed.maps.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const decl = declared.get(info.name);
     const plan = !decl && !deleted.has(info.name) && info.keys.length === 0 && info.value.kind === 'aggregation'
-      ? planArrayAggregation(info, kernelMapName(info.name, used))
-      : planMap(info, kernelMapName(info.name, used), cx);
+      ? planArrayAggregation(info, kernelMapName(info.name, used), kt)
+      : planMap(info, kernelMapName(info.name, used), cx, kt);
     if (decl) {
       const aggregation = info.value.kind === 'aggregation';
       if (!aggregation && decl.type.includes('percpu')) {
@@ -87,7 +95,7 @@ export function analyseResources(typed: Typed, cx: CompileContext, declared: Map
     const plans = new Map<Call, EventPlan>();
     events.set(ut, plans);
     const planner: EventPlanner = {
-      layout: (exprs) => layoutEvent(exprs, ut.types),
+      layout: (exprs) => layoutEvent(exprs, ut.types, kt),
       kernelMapName: (scriptName) => maps.get(scriptName)!.spec.name,
       constantOf: (e) => constantValue(e, cx.options.positional, (x) => ut.types.get(x)!),
       typeOf: (e) => ut.types.get(e)!,
@@ -164,7 +172,7 @@ function kernelMapName(scriptName: string, used: Set<string>): string {
   return name;
 }
 
-function planMap(info: MapInfo, name: string, cx: CompileContext): MapPlan {
+function planMap(info: MapInfo, name: string, cx: CompileContext, kt: () => KernelTypes): MapPlan {
   const fields: FieldLayout[] = [];
   const keyFields: { offset: number; size: number }[] = [];
   let offset = 0;
@@ -173,10 +181,10 @@ function planMap(info: MapInfo, name: string, cx: CompileContext): MapPlan {
     offset = Math.ceil(offset / align) * align;
     keyFields.push({ offset, size: storageSize(k) });
     // A tuple key prints like several keys (`@[1, a]`), which is what bpftrace's keys are.
-    fields.push(...flatten(k, offset));
+    fields.push(...flatten(k, offset, kt));
     offset += storageSize(k);
   }
-  const value = valueKind(info.value);
+  const value = valueKind(info.value, kt);
   const isHist = value.kind === 'hist' || value.kind === 'lhist';
   let bucketOffset: number | undefined;
   if (isHist) {
@@ -208,8 +216,8 @@ function planMap(info: MapInfo, name: string, cx: CompileContext): MapPlan {
  * each CPU's copy ends with a word the update sets to 1, telling a slot never written (not printed)
  * from one that holds 0 (printed, as after zero()). Maps that delete() touches stay hashes.
  */
-function planArrayAggregation(info: MapInfo, name: string): MapPlan {
-  const value = valueKind(info.value);
+function planArrayAggregation(info: MapInfo, name: string, kt: () => KernelTypes): MapPlan {
+  const value = valueKind(info.value, kt);
   const presentOffset = valueSize(value);
   const spec: MapSpec = {
     name,
@@ -229,8 +237,16 @@ function planArrayAggregation(info: MapInfo, name: string): MapPlan {
   return { spec, info, keyFields: [], bucketOffset: 0 };
 }
 
-function flatten(t: Type, offset: number): FieldLayout[] {
-  if (t.kind === 'int') return [{ kind: 'int', offset, size: 8, signed: t.signed }];
+function flatten(t: Type, offset: number, kt: () => KernelTypes): FieldLayout[] {
+  if (t.kind === 'int') {
+    // Integers are stored as 8 bytes; enums print by name, pointers in hex.
+    return [{ kind: 'int', offset, size: 8, signed: t.signed, ...(t.enum && !t.pointee ? { enum: enumNames(t.enum) } : {}), ...(t.pointee ? { pointer: true } : {}) }];
+  }
+  if (t.kind === 'kstruct') return [kernelTypeLayout(kt(), t.id, offset)];
+  if (t.kind === 'array') {
+    const elem: FieldLayout = { kind: 'int', offset: 0, size: t.elem.size, signed: t.elem.signed, ...(t.elem.enum ? { enum: enumNames(t.elem.enum) } : {}) };
+    return [{ kind: 'array', offset, size: t.elem.size * t.count, count: t.count, elem }];
+  }
   if (t.kind === 'string') return [{ kind: 'string', offset, size: t.size }];
   if (t.kind === 'inet') return [{ kind: 'inet', offset, size: 24 }];
   if (t.kind === 'stack') return [{ kind: 'stack', offset, size: 16, map: STACK_MAP, user: t.user, mode: t.mode, limit: t.limit }];
@@ -238,7 +254,7 @@ function flatten(t: Type, offset: number): FieldLayout[] {
   if (t.kind === 'buffer') return [{ kind: 'buffer', offset, size: storageSize(t) }];
   if (t.kind === 'username') return [{ kind: 'username', offset, size: 8 }];
   if (t.kind === 'timestamp') return [{ kind: 'timestamp', offset, size: 8, format: t.format }];
-  if (t.kind === 'tuple') return t.elems.flatMap((e, i) => flatten(e, offset + t.offsets[i]!));
+  if (t.kind === 'tuple') return t.elems.flatMap((e, i) => flatten(e, offset + t.offsets[i]!, kt));
   throw new Error(`no layout for ${t.kind}`);
 }
 
@@ -251,7 +267,7 @@ function valueSize(v: ValueKind): number {
   }
 }
 
-function valueKind(t: Type): ValueKind {
+function valueKind(t: Type, kt: () => KernelTypes): ValueKind {
   switch (t.kind) {
     case 'aggregation':
       switch (t.agg) {
@@ -264,17 +280,21 @@ function valueKind(t: Type): ValueKind {
         default: return { kind: t.agg, signed: t.signed };
       }
     case 'string': return { kind: 'string', size: t.size };
-    case 'int': return { kind: 'int', size: 8, signed: t.signed };
-    case 'tuple': return { kind: 'tuple', size: t.size, fields: flatten(t, 0) };
-    // Values user space turns into text (an address, a stack, a symbol, a buffer...): one field.
-    case 'inet': case 'stack': case 'symbol': case 'buffer': case 'username': case 'timestamp':
-      return { kind: 'field', size: Math.ceil(storageSize(t) / 8) * 8, field: flatten(t, 0)[0]! };
+    case 'int': {
+      const { kind: _, offset: _o, ...int } = flatten(t, 0, kt)[0] as FieldLayout & { kind: 'int' };
+      return { kind: 'int', ...int };
+    }
+    case 'tuple': return { kind: 'tuple', size: t.size, fields: flatten(t, 0, kt) };
+    // Values user space turns into text (an address, a stack, a symbol, a buffer...), structs and
+    // arrays: one field.
+    case 'inet': case 'stack': case 'symbol': case 'buffer': case 'username': case 'timestamp': case 'kstruct': case 'array':
+      return { kind: 'field', size: Math.ceil(storageSize(t) / 8) * 8, field: flatten(t, 0, kt)[0]! };
     default: throw new Error(`no map value kind for ${t.kind}`);
   }
 }
 
 /** Values after the u64 event id, each 8-aligned; literals become constants kept in user space. */
-function layoutEvent(exprs: Expr[], types: Map<Expr, Type>): { args: EventArg[]; plans: EventArgPlan[]; size: number } {
+function layoutEvent(exprs: Expr[], types: Map<Expr, Type>, kt: () => KernelTypes): { args: EventArg[]; plans: EventArgPlan[]; size: number } {
   let offset = 8;
   const args: EventArg[] = [];
   const plans: EventArgPlan[] = [];
@@ -292,10 +312,11 @@ function layoutEvent(exprs: Expr[], types: Map<Expr, Type>): { args: EventArg[];
     const t = types.get(expr)!;
     const size = storageSize(t);
     if (t.kind === 'string') args.push({ kind: 'string', offset, size });
-    else if (t.kind === 'inet' || t.kind === 'stack' || t.kind === 'symbol' || t.kind === 'buffer' || t.kind === 'username') args.push(flatten(t, offset)[0]!);
+    else if (t.kind === 'inet' || t.kind === 'stack' || t.kind === 'symbol' || t.kind === 'buffer' || t.kind === 'username'
+      || t.kind === 'kstruct' || t.kind === 'array' || t.kind === 'record' || t.kind === 'int') args.push(flatten(t, offset, kt)[0]!);
     else if (t.kind === 'timestamp') args.push({ kind: 'strftime', offset, format: t.format });
-    else if (t.kind === 'tuple') args.push({ kind: 'tuple', offset, size, fields: flatten(t, offset) });
-    else args.push({ kind: 'int', offset, size: 8, signed: t.kind === 'int' ? t.signed : false });
+    else if (t.kind === 'tuple') args.push({ kind: 'tuple', offset, size, fields: flatten(t, offset, kt) });
+    else args.push({ kind: 'int', offset, size: 8, signed: false });
     plans.push({ expr, offset, size });
     offset += Math.ceil(size / 8) * 8;
   }

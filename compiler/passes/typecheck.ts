@@ -14,7 +14,7 @@ import type { CompileContext } from '../context.ts';
 import type { Checker, ConcreteProbe } from '../registry.ts';
 import type { KernelInfo } from '../kernel-info.ts';
 import { didYouMean } from '../suggest.ts';
-import { INT_TYPES, type Type, arithmeticResult, s64, tupleOf, typeName, u64, voidType } from '../types/types.ts';
+import { INT_TYPES, type Type, arithmeticResult, elementSize, isPointer, s64, storageSize, tupleOf, typeName, u64, voidType } from '../types/types.ts';
 import { fromKernel } from '../types/from-kernel.ts';
 import type { KernelMember, KernelTypes } from '../types/kernel-types.ts';
 import { constantValue } from './constants.ts';
@@ -90,9 +90,28 @@ export function typecheck(units: ProbeUnit[], cx: CompileContext): Typed {
 
 const ERROR: Type = { kind: 'void' };
 const MAX_UNROLL_COPIES = 1000;
+/** The largest struct or array a variable or map value may hold: they live on the 512-byte BPF stack. */
+const MAX_STORED_BYTES = 256;
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', '&&', '||']);
 /** Values that can be map keys besides integers: they are compared and hashed as their bytes. */
 const KEY_KINDS = new Set<Type['kind']>(['string', 'tuple', 'inet', 'stack', 'symbol', 'buffer', 'username', 'timestamp']);
+
+/** An integer as variables, map values and keys keep it: 64 bits wide, sign and enum kept. */
+function storedInt(t: Type & { kind: 'int' }): Type {
+  return { ...(t.signed ? s64 : u64), ...(t.enum ? { enum: t.enum } : {}) };
+}
+
+/**
+ * The pointer expression a field chain reads through (`$sk` in `$sk->a.b`, `$p` in `(*$p).a`), or
+ * undefined when the struct is a copy (a variable or map value), which has no address a probe can use.
+ */
+function addressBase(e: Expr): Expr | undefined {
+  let at = e;
+  while (at.kind === 'Field' && !at.arrow) at = at.object;
+  if (at.kind === 'Field') return at.object;
+  if (at.kind === 'Unary' && at.op === '*') return at.operand;
+  return undefined;
+}
 
 class UnitChecker implements Checker {
   readonly types = new Map<Expr, Type>();
@@ -404,8 +423,13 @@ class UnitChecker implements Checker {
       if (current === ERROR) return;
       const written = s.target.kind === 'Var' ? this.varOf.get(s.target) : undefined;
       if (written) this.use(written, true);
-      if (current.kind !== 'int' || type.kind !== 'int') {
+      if (current.kind !== 'int' || type.kind !== 'int' || isPointer(type)) {
         this.error(`\`${s.op}=\` needs integers, not ${typeName(current)} and ${typeName(type)}`, s.span);
+        return;
+      }
+      if (isPointer(current)) {
+        // `$p += n` moves the pointer by n elements, as `$p = $p + n` does.
+        this.pointerStep(current, s.op, s.span);
         return;
       }
       this.constantOperandOk(s.op, value);
@@ -431,11 +455,16 @@ class UnitChecker implements Checker {
     this.types.set(target, v.type);
   }
 
-  /** Integers fit integers; strings fit strings (the variable grows to the longest); tuples element-wise. */
+  /**
+   * Integers fit integers; strings fit strings (the variable grows to the longest); tuples element-wise;
+   * a struct only the same struct, an array only an array of the same shape.
+   */
   private assignable(to: Type, from: Type): boolean {
     if (to.kind === 'tuple' && from.kind === 'tuple') {
       return to.elems.length === from.elems.length && to.elems.every((t, i) => this.assignable(t, from.elems[i]!));
     }
+    if (to.kind === 'kstruct' && from.kind === 'kstruct') return to.id === from.id;
+    if (to.kind === 'array' && from.kind === 'array') return to.count === from.count && to.elem.size === from.elem.size;
     return to.kind === from.kind;
   }
 
@@ -450,9 +479,24 @@ class UnitChecker implements Checker {
   /** What a value becomes when stored: integers widen to 64 bits (sign kept). */
   private storable(t: Type, e: Expr): Type {
     if (t === ERROR) return ERROR;
-    // Pointers keep what they point to, so `$sk = (struct sock *)arg0; $sk->...` works.
-    if (t.kind === 'int') return t.pointee ? t : t.signed ? s64 : u64;
-    if (t.kind === 'void' || t.kind === 'record' || t.kind === 'aggregation' || t.kind === 'kstruct' || t.kind === 'array') {
+    // Pointers keep what they point to, so `$sk = (struct sock *)arg0; $sk->...` works; enums keep
+    // their names, so the value still prints by name.
+    if (t.kind === 'int') return t.pointee ? t : storedInt(t);
+    if (t.kind === 'kstruct' || t.kind === 'array') {
+      // A copy of a struct (`$s = *$sk`) or of an array: kept on the BPF stack, so it must be small.
+      const size = storageSize(t);
+      if (t.kind === 'kstruct' && size === 0) {
+        this.error(`${t.name} is declared but not defined in the kernel's types`, e.span);
+        return ERROR;
+      }
+      if (size > MAX_STORED_BYTES) {
+        this.error(`${typeName(t)} is ${size} bytes, too big to keep in a variable or a map (at most ${MAX_STORED_BYTES})`, e.span,
+          'print it directly (print(*$p) or printf("%s", *$p)), or keep only the fields you need');
+        return ERROR;
+      }
+      return t;
+    }
+    if (t.kind === 'void' || t.kind === 'record' || t.kind === 'aggregation') {
       // (inet, stack and symbol values store as they are.)
       this.error(`cannot store a value of type ${typeName(t)}`, e.span);
       return ERROR;
@@ -487,7 +531,8 @@ class UnitChecker implements Checker {
 
   private keyPart(k: Expr): Type {
     const t = this.expr(k);
-    if (t.kind === 'int') return t.signed ? s64 : u64;
+    // Keys keep what makes them print differently: an enum's names, a pointer's hex.
+    if (t.kind === 'int') return t.pointee ? { kind: 'int', size: 8, signed: false, pointee: t.pointee, ...(t.user ? { user: true } : {}) } : storedInt(t);
     if (KEY_KINDS.has(t.kind)) return structuredClone(t);
     if (t !== ERROR) this.error(`a map key cannot be ${typeName(t)}`, k.span);
     return ERROR;
@@ -545,7 +590,17 @@ class UnitChecker implements Checker {
   typeFromExpr(t: TypeExpr): Type | undefined {
     let base: Type | undefined;
     const struct = /^(struct|union) (\w+)$/.exec(t.name);
-    if (struct) {
+    const enumName = /^enum (\w+)$/.exec(t.name)?.[1];
+    if (enumName !== undefined) {
+      const kt = this.kernelTypes(t.span);
+      if (!kt) return undefined;
+      const id = kt.findType('enum', enumName);
+      if (id === undefined) {
+        this.error(`no enum ${enumName} in the kernel's types`, t.span);
+        return undefined;
+      }
+      base = fromKernel(kt, id, this.probe.userPointers === true);
+    } else if (struct) {
       const kt = this.kernelTypes(t.span);
       if (!kt) return undefined;
       const id = kt.findType(struct[1] as 'struct' | 'union', struct[2]!);
@@ -557,7 +612,7 @@ class UnitChecker implements Checker {
     } else if (t.name === 'string' || (t.arrayLen !== undefined && t.name === 'char' && t.pointer === 0)) {
       base = { kind: 'string', size: t.arrayLen ?? this.cx.options.maxStrlen };
     } else if (t.name === 'void' && t.pointer > 0) {
-      base = undefined;
+      base = { kind: 'void' };
     } else {
       const int = INT_TYPES[t.name];
       if (!int) {
@@ -567,8 +622,8 @@ class UnitChecker implements Checker {
       base = t.arrayLen !== undefined && t.pointer === 0 ? { kind: 'array', elem: int, count: t.arrayLen } : int;
     }
     if (t.pointer === 0) return base;
-    // T*: an address; `->` and `[i]` read what it points to.
-    let p: Type = base ? { kind: 'int', size: 8, signed: false, pointee: base, user: this.probe.userPointers === true } : u64;
+    // T*: an address; `*`, `->` and `[i]` read what it points to.
+    let p: Type = { kind: 'int', size: 8, signed: false, pointee: base, user: this.probe.userPointers === true };
     for (let i = 1; i < t.pointer; i++) p = { kind: 'int', size: 8, signed: false, pointee: p, user: this.probe.userPointers === true };
     return p;
   }
@@ -661,8 +716,14 @@ class UnitChecker implements Checker {
       case 'Unary': {
         const t = this.expr(e.operand);
         if (t === ERROR) return ERROR;
+        if (e.op === '*') return this.dereference(t, e);
+        if (e.op === '&') return this.addressOf(e.operand, t, e);
         if (t.kind !== 'int') {
           this.error(`\`${e.op}\` needs an integer, not ${typeName(t)}`, e.span);
+          return ERROR;
+        }
+        if (e.op !== '!' && isPointer(t)) {
+          this.error(`\`${e.op}\` cannot be used on a pointer (${typeName(t)})`, e.span, 'cast it to an integer first, e.g. `(uint64)$p`');
           return ERROR;
         }
         return e.op === '!' ? s64 : arithmeticResult(t, { kind: 'int', size: 8, signed: true });
@@ -672,6 +733,7 @@ class UnitChecker implements Checker {
         const r = this.expr(e.right);
         if (l === ERROR || r === ERROR) return ERROR;
         if (l.kind === 'int' && r.kind === 'int') {
+          if (isPointer(l) || isPointer(r)) return this.pointerArithmetic(e, l, r);
           if (!this.constantOperandOk(e.op, e.right)) return ERROR;
           return COMPARISONS.has(e.op) ? s64 : arithmeticResult(l, r);
         }
@@ -712,8 +774,8 @@ class UnitChecker implements Checker {
         if (e.type) {
           const t = this.typeFromExpr(e.type);
           if (!t) return ERROR;
-          if (t.kind === 'kstruct' || (t.kind === 'int' && e.type.pointer > 0) || t.kind === 'array') {
-            this.constants.set(e, BigInt(t.kind === 'kstruct' ? t.size : t.kind === 'array' ? t.elem.size * t.count : 8));
+          if (t.kind === 'kstruct' || (t.kind === 'int' && (e.type.pointer > 0 || t.enum)) || t.kind === 'array') {
+            this.constants.set(e, BigInt(t.kind === 'kstruct' ? t.size : t.kind === 'array' ? t.elem.size * t.count : t.size));
           }
           return u64;
         }
@@ -808,8 +870,10 @@ class UnitChecker implements Checker {
    */
   private ternaryType(a: Type, b: Type, span: Span): Type {
     if (a.kind === 'int' && b.kind === 'int') {
-      // Two pointers to the same thing stay that pointer (`c ? $p : $q` can still be followed).
-      if (a.pointee && b.pointee && JSON.stringify(a) === JSON.stringify(b)) return a;
+      // Two pointers to the same thing stay that pointer (`c ? $p : $q` can still be followed), two
+      // values of one enum that enum (they still print by name).
+      if (a.pointee && b.pointee && typeName(a) === typeName(b) && a.user === b.user) return a;
+      if (a.enum && b.enum && !a.pointee && !b.pointee && a.enum.name === b.enum.name) return { ...arithmeticResult(a, b), enum: a.enum };
       return arithmeticResult(a, b);
     }
     if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };
@@ -834,6 +898,89 @@ class UnitChecker implements Checker {
     this.error(`the two branches have different types: ${typeName(a)} and ${typeName(b)}`, span,
       a.kind === 'void' || b.kind === 'void' ? 'a branch with no value (like printf) needs the other one without a value too, as a statement' : undefined);
     return ERROR;
+  }
+
+  /** `*p`: what a typed pointer points to (read through probe_read_kernel/_user when lowered). */
+  private dereference(t: Type, e: Expr & { kind: 'Unary' }): Type {
+    if (!isPointer(t)) {
+      this.error(`cannot dereference ${typeName(t)}: it is not a pointer`, e.span,
+        t.kind === 'int' ? 'cast it to a pointer first, e.g. `*(uint32 *)$addr`' : undefined);
+      return ERROR;
+    }
+    const target = t.pointee;
+    if (target.kind === 'void') {
+      this.error('cannot dereference a `void *`: what it points to has no type', e.span, 'cast it first, e.g. `*(uint64 *)$p`');
+      return ERROR;
+    }
+    if (target.kind === 'kstruct' && target.size === 0) {
+      this.error(`${target.name} is declared but not defined in the kernel's types`, e.span);
+      return ERROR;
+    }
+    return target;
+  }
+
+  /**
+   * `&s->field` / `&(*p).field`: the field's address, a pointer of the field's type in the same address
+   * space, computed without reading it. `&*p` is `p`.
+   */
+  private addressOf(operand: Expr, t: Type, e: Expr): Type {
+    if (operand.kind === 'Unary' && operand.op === '*') return this.typeOf(operand.operand);
+    const member = operand.kind === 'Field' ? this.members.get(operand) : undefined;
+    const base = member ? addressBase(operand) : undefined;
+    if (!member || !base) {
+      const what = operand.kind === 'Var' ? 'a variable' : operand.kind === 'Map' ? 'a map' : operand.kind === 'Field' ? 'this field (it is not in kernel or user memory)' : 'this expression';
+      this.error(`cannot take the address of ${what}`, operand.span, '`&` takes the address of a struct field reached through a pointer, e.g. `&$sk->__sk_common`');
+      return ERROR;
+    }
+    if (member.bitSize > 0) {
+      this.error(`cannot take the address of the bitfield \`${member.name}\``, operand.span);
+      return ERROR;
+    }
+    const pointer = this.typeOf(base);
+    // `&t->comm` is a `char *` (C's array-to-pointer decay), `&a->ints` points to the first element.
+    const pointee: Type = t.kind === 'string' ? { kind: 'int', size: 1, signed: true } : t.kind === 'array' ? t.elem : t;
+    return { kind: 'int', size: 8, signed: false, pointee, ...(pointer.kind === 'int' && pointer.user ? { user: true } : {}) };
+  }
+
+  /**
+   * Arithmetic with a typed pointer, as C and bpftrace allow it: `p + n`, `n + p` and `p - n` move by
+   * n elements (n * sizeof(*p) bytes) and keep the pointer's type; comparisons and `&&`/`||` compare
+   * addresses. Nothing else: no `p - q`, `p * 2` or `p & mask` (cast to an integer for those).
+   */
+  private pointerArithmetic(e: Expr & { kind: 'Binary' }, l: Type & { kind: 'int' }, r: Type & { kind: 'int' }): Type {
+    if (COMPARISONS.has(e.op)) return s64;
+    if (e.op === '+' || e.op === '-') {
+      if (isPointer(l) && isPointer(r)) {
+        this.error(`\`${e.op}\` cannot combine two pointers (${typeName(l)} and ${typeName(r)})`, e.opSpan,
+          e.op === '-' ? 'for the distance in bytes, cast both to integers: `(uint64)$p - (uint64)$q`' : undefined);
+        return ERROR;
+      }
+      if (isPointer(r) && e.op === '-') {
+        this.error(`a pointer cannot be subtracted from an integer`, e.opSpan, 'write the pointer first: `$p - n`');
+        return ERROR;
+      }
+      const pointer = isPointer(l) ? l : r as Type & { kind: 'int'; pointee: Type };
+      if (!this.pointerStep(pointer, e.op, e.opSpan)) return ERROR;
+      return pointer;
+    }
+    this.error(`\`${e.op}\` cannot be used on a pointer (${typeName(isPointer(l) ? l : r)})`, e.opSpan,
+      'pointers take `+` and `-` (which move by whole elements) and comparisons; cast to an integer first, e.g. `(uint64)$p`');
+    return ERROR;
+  }
+
+  /** Whether `op` (`+`, `-`, `+=`, `++`...) can move this pointer: only by elements of a known size. */
+  private pointerStep(pointer: Type & { kind: 'int'; pointee: Type }, op: string, span: Span): boolean {
+    if (op !== '+' && op !== '-' && op !== '++' && op !== '--') {
+      this.error(`\`${op}=\` cannot be used on a pointer (${typeName(pointer)})`, span, 'pointers take `+=` and `-=`, which move by whole elements');
+      return false;
+    }
+    if (elementSize(pointer.pointee) !== undefined) return true;
+    if (pointer.pointee.kind === 'void') {
+      this.error('arithmetic on a `void *`: the size of what it points to is unknown', span, 'cast it to `(uint8 *)` to move by bytes, or to an integer');
+    } else {
+      this.error(`arithmetic on ${typeName(pointer)}: ${typeName(pointer.pointee)} is declared but not defined`, span);
+    }
+    return false;
   }
 
   private mapRead(e: MapRef): Type {
@@ -867,12 +1014,14 @@ class UnitChecker implements Checker {
       const t = this.expr(e.target);
       this.use(v, true);
       if (t !== ERROR && t.kind !== 'int') this.error(`\`${e.op}\` needs an integer variable`, e.span);
+      if (isPointer(t)) this.pointerStep(t, e.op, e.span);
       return t.kind === 'int' ? t : ERROR;
     }
     // `@x++` on a map not assigned elsewhere makes it an integer map.
     if (!this.maps.has(e.target.name)) this.mapAssign(e.target, s64, e.span);
     const t = this.expr(e.target);
     if (t !== ERROR && t.kind !== 'int') this.error(`\`${e.op}\` needs an integer map value`, e.span);
+    if (isPointer(t)) this.pointerStep(t, e.op, e.span);
     return t.kind === 'int' ? t : ERROR;
   }
 

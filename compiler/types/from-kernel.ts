@@ -11,11 +11,13 @@ export function fromKernel(kt: KernelTypes, id: number, user: boolean): Type {
     case 'int':
       return { kind: 'int', size: intSize(t.size), signed: t.signed && !t.bool };
     case 'enum':
-      return { kind: 'int', size: intSize(t.size), signed: t.signed };
+      // The values travel with the type, so that %s and print() can show them by name.
+      return { kind: 'int', size: intSize(t.size), signed: t.signed, enum: { name: t.name, values: t.values } };
     case 'ptr': {
       const target = kt.type(kt.resolve(t.target));
-      const pointee = target.kind === 'void' || target.kind === 'func_proto' ? undefined : fromKernel(kt, t.target, user);
-      return pointee ? { kind: 'int', size: 8, signed: false, pointee, user } : { kind: 'int', size: 8, signed: false };
+      // `void *` and function pointers point to void: compared and printed, never read or moved.
+      const pointee: Type = target.kind === 'void' || target.kind === 'func_proto' ? { kind: 'void' } : fromKernel(kt, t.target, user);
+      return { kind: 'int', size: 8, signed: false, pointee, user };
     }
     case 'struct':
     case 'union':

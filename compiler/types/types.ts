@@ -7,9 +7,11 @@ export type IntSize = 1 | 2 | 4 | 8;
 export type Type =
   /**
    * An integer. A pointer is an unsigned 64-bit integer that knows what it points to (`pointee`) and
-   * in which address space (`user`): arithmetic and comparisons treat it as a number, `->` follows it.
+   * in which address space (`user`): `+` and `-` move it by whole elements, comparisons treat it as a
+   * number, `*` and `->` read through it. `void *` points to `void`. An integer of an enum type keeps
+   * the enum (`enum`), so that printf's %s and print() show its values by name.
    */
-  | { kind: 'int'; size: IntSize; signed: boolean; pointee?: Type; user?: boolean }
+  | { kind: 'int'; size: IntSize; signed: boolean; pointee?: Type; user?: boolean; enum?: EnumType }
   /** A struct or union in memory (kernel BTF type `id`), reached through a pointer; read field by field. */
   | { kind: 'kstruct'; id: number; name: string; size: number; user: boolean }
   /** A fixed array of integers, e.g. a tracepoint's `__u8 saddr[4]`. */
@@ -35,6 +37,12 @@ export type Type =
   | { kind: 'void' };
 
 export type StackMode = 'bpftrace' | 'perf' | 'raw';
+
+/** A C enum: its name (`''` when anonymous) and its values, which print by name. */
+export interface EnumType {
+  name: string;
+  values: readonly { name: string; value: bigint }[];
+}
 
 export type AggregationKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist';
 
@@ -66,7 +74,7 @@ export function str(size: number): Type {
 
 export function typeName(t: Type): string {
   switch (t.kind) {
-    case 'int': return t.pointee ? `${typeName(t.pointee)} *` : `${t.signed ? 'int' : 'uint'}${t.size * 8}`;
+    case 'int': return t.pointee ? `${typeName(t.pointee)} *` : t.enum ? `enum ${t.enum.name || '(anonymous)'}` : `${t.signed ? 'int' : 'uint'}${t.size * 8}`;
     case 'kstruct': return t.name;
     case 'array': return `${typeName(t.elem)}[${t.count}]`;
     case 'inet': return 'inet';
@@ -90,6 +98,24 @@ export function typeName(t: Type): string {
 export function arithmeticResult(a: Type & { kind: 'int' }, b: Type & { kind: 'int' }): Type & { kind: 'int' } {
   const unsigned = (!a.signed && a.size === 8) || (!b.signed && b.size === 8);
   return { kind: 'int', size: 8, signed: !unsigned };
+}
+
+/** A typed pointer: an integer that knows what it points to. */
+export function isPointer(t: Type): t is Type & { kind: 'int'; pointee: Type } {
+  return t.kind === 'int' && t.pointee !== undefined;
+}
+
+/**
+ * Bytes one element of what a pointer points to takes, which `p + 1` steps over; undefined for `void *`
+ * and pointers to structs declared but not defined.
+ */
+export function elementSize(pointee: Type): number | undefined {
+  switch (pointee.kind) {
+    case 'int': return pointee.size;
+    case 'kstruct': return pointee.size > 0 ? pointee.size : undefined;
+    case 'void': return undefined;
+    default: return storageSize(pointee);
+  }
 }
 
 /** Bytes a value of this type takes in memory (integers: 8, as they are stored in maps and records). */

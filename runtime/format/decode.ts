@@ -2,8 +2,8 @@
 import { renderValue } from './text.ts';
 import { decodeInet } from './inet.ts';
 import { bootNsToDate, strftime } from './strftime.ts';
-import type { EventArg, FieldLayout, KeyLayout, ValueKind } from '../artifact.ts';
-import type { MapValue, Primitive, PrintfArg, TupleValue } from './model.ts';
+import type { EnumNames, EventArg, FieldLayout, KeyLayout, ValueKind } from '../artifact.ts';
+import type { MapValue, Primitive, PrintfArg, SymbolicValue, TupleValue } from './model.ts';
 import { decodeUtf8Lossless } from './strings.ts';
 import { readBufferBytes, renderBuffer } from './buffer.ts';
 
@@ -55,7 +55,23 @@ export function useSymbolizer(s: Symbolizer | undefined): void {
 /** One field of a C struct that starts at `base` in `view`. */
 export function decodeField(view: DataView, base: number, field: FieldLayout, context: 'key' | 'value' = 'value'): Primitive {
   switch (field.kind) {
-    case 'int': return readInt(view, base + field.offset, field.size, field.signed);
+    case 'int': {
+      const value = readInt(view, base + field.offset, field.size, field.signed);
+      if (field.pointer) return { kind: 'symbolic', text: `0x${BigInt.asUintN(64, value).toString(16)}`, value };
+      return field.enum ? enumValue(field.enum, value) : value;
+    }
+    case 'bitfield': {
+      const value = readBitfield(view, base + field.offset, field.size, field.shift, field.bits, field.signed);
+      return field.enum ? enumValue(field.enum, value) : value;
+    }
+    case 'record':
+      return { kind: 'record', fields: field.fields.map((f) => ({ name: f.name, value: decodeField(view, base + field.offset, f.field, context) })) };
+    case 'array': {
+      const stride = field.count > 0 ? field.size / field.count : 0;
+      const values: Primitive[] = [];
+      for (let i = 0; i < field.count; i++) values.push(decodeField(view, base + field.offset + i * stride, field.elem, context));
+      return { kind: 'array', values };
+    }
     case 'inet': return decodeInet(view, base + field.offset);
     case 'stack': case 'symbol': {
       const value = view.getBigUint64(base + field.offset, true);
@@ -77,6 +93,19 @@ export function decodeField(view: DataView, base: number, field: FieldLayout, co
 function formatTimestamp(ns: bigint, format: string): string {
   const { date, micros } = bootNsToDate(ns, process.hrtime.bigint(), Date.now());
   return strftime(format, date, micros);
+}
+
+/** An enum's value by name; a value the enum does not name prints as its number (bpftrace). */
+export function enumValue(names: EnumNames, value: bigint): SymbolicValue {
+  return { kind: 'symbolic', text: names.names[value.toString()] ?? value.toString(), value };
+}
+
+/** `bits` bits starting `shift` bits into `size` little-endian bytes, sign-extended if signed. */
+function readBitfield(view: DataView, offset: number, size: number, shift: number, bits: number, signed: boolean): bigint {
+  let word = 0n;
+  for (let i = size - 1; i >= 0; i--) word = (word << 8n) | BigInt(view.getUint8(offset + i));
+  const value = BigInt.asUintN(bits, word >> BigInt(shift));
+  return signed ? BigInt.asIntN(bits, value) : value;
 }
 
 /** A map key as one value per field; a scalar map (no layout) has the empty key. */
@@ -111,7 +140,7 @@ export function decodeValue(kind: ValueKind, raw: Uint8Array, perCpu: boolean, n
     case 'stats':
       return { kind: 'stats', ...averageCopies(view, copies, stride, kind.signed) };
     case 'int':
-      return readInt(view, 0, kind.size, kind.signed);
+      return decodeField(view, 0, { ...kind, offset: 0 });
     case 'string':
       return bytesToText(readCStringBytes(view, 0, kind.size));
     case 'tuple':
@@ -130,10 +159,16 @@ export function decodeEventArgs(args: EventArg[], record: DataView): PrintfArg[]
     switch (arg.kind) {
       case 'const': return arg.value;
       case 'constInt': return BigInt(arg.value);
-      case 'int': return readInt(record, arg.offset, arg.size, arg.signed);
+      case 'int': case 'bitfield': {
+        // An enum stays symbolic: %s prints its name, %d its number.
+        const value = decodeField(record, 0, arg);
+        return typeof value === 'bigint' || (typeof value === 'object' && value.kind === 'symbolic') ? value : 0n;
+      }
       case 'string': return readCStringBytes(record, arg.offset, arg.size);
-      case 'inet': case 'stack': case 'symbol': case 'username': case 'timestamp': return decodeField(record, 0, arg);
+      case 'inet': case 'stack': case 'symbol': case 'username': case 'timestamp': return decodeField(record, 0, arg) as PrintfArg;
       case 'buffer': return { kind: 'buffer', bytes: readBufferBytes(record, arg.offset, arg.size) };
+      // Structs and arrays print as print() shows them.
+      case 'record': case 'array': return renderValue(decodeField(record, 0, arg)).slice(0, -1);
       // A tuple prints as `(1, abc)`, as print() shows it.
       case 'tuple': return renderValue(decodeEventValue(arg, record)).slice(0, -1);
       case 'strftime': return formatTimestamp(record.getBigUint64(arg.offset, true), arg.format);
@@ -141,13 +176,18 @@ export function decodeEventArgs(args: EventArg[], record: DataView): PrintfArg[]
   });
 }
 
-/** The value `print(value)` prints, from its event record: strings as text, tuples as tuples. */
+/**
+ * The value `print(value)` prints, from its event record: strings as text, tuples as tuples, structs
+ * and arrays as values (the renderers print them), enums and pointers symbolic.
+ */
 export function decodeEventValue(arg: EventArg, record: DataView): Primitive | TupleValue {
   if (arg.kind === 'tuple') return { kind: 'tuple', values: arg.fields.map((f) => decodeField(record, 0, f)) };
+  if (arg.kind === 'record' || arg.kind === 'array' || arg.kind === 'int' || arg.kind === 'bitfield') return decodeField(record, 0, arg);
   const [value] = decodeEventArgs([arg], record);
   if (value instanceof Uint8Array) return bytesToText(value);
   // A buffer prints as printf's %r shows it.
-  return typeof value === 'object' ? renderBuffer(value.bytes) : value!;
+  if (typeof value === 'object') return value.kind === 'buffer' ? renderBuffer(value.bytes) : value;
+  return value!;
 }
 
 /** Bytes one value of this kind takes in the map (one CPU's copy for per-CPU maps). */

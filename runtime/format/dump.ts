@@ -63,6 +63,13 @@ export function buildMapDump(spec: MapSpec, raw: RawMapEntry[], nCpus: number): 
   return { name, keyed: spec.key !== undefined, keyFields, valueKind, entries: sortEntries(entries, keyFields, valueKind) };
 }
 
+/** A key part as a string that equal parts share (bigints do not go through JSON.stringify). */
+function keyId(p: Primitive): string {
+  if (typeof p === 'bigint') return `i${p}`;
+  if (typeof p === 'string') return `s${JSON.stringify(p)}`;
+  return `o${JSON.stringify(p, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
+}
+
 interface RawBucket {
   key: Primitive[];
   index: bigint;
@@ -79,7 +86,7 @@ function groupBuckets(map: string, maxIndex: number, rows: RawBucket[]): MapEntr
     if (row.index > BigInt(maxIndex)) {
       throw new Error(`map ${map} has a bucket index ${row.index}, past its last bucket ${maxIndex}`);
     }
-    const id = row.key.map((p) => (typeof p === 'bigint' ? `i${p}` : `s${JSON.stringify(p)}`)).join(',');
+    const id = row.key.map(keyId).join(',');
     let group = groups.get(id);
     if (!group) groups.set(id, (group = { key: row.key, buckets: new Map() }));
     const index = Number(row.index);

@@ -26,7 +26,7 @@ import type { ValueKind } from '../artifact.ts';
 import { hist2BucketEnd, hist2BucketStart, lhistBucketEnd, lhistBucketStart } from './hist.ts';
 import type { HistValue, MapDump, MapValue, Primitive, TupleValue } from './model.ts';
 import { decodeUtf8Lossless, toWellFormed } from './strings.ts';
-import { histRows, sortByName, type RenderOptions } from './text.ts';
+import { histRows, renderPrimitive, sortByName, type RenderOptions } from './text.ts';
 
 /** A JSON string literal, escaped as bpftrace does; never invalid, whatever bytes the string holds. */
 export function jsonString(s: string | Uint8Array): string {
@@ -166,12 +166,32 @@ function jsonMapValue(value: MapValue, div: bigint): string {
     case 'stats':
       return `{"count": ${value.count}, "average": ${value.average}, "total": ${value.total}}`;
     case 'tuple':
-      return `[${value.values.map((v) => (typeof v === 'bigint' ? v.toString() : jsonString(v))).join(',')}]`;
+      return `[${value.values.map(jsonPrimitive).join(',')}]`;
     case 'hist':
       throw new Error('a histogram needs its map kind to be written');
+    default:
+      return jsonPrimitive(value);
   }
 }
 
+/**
+ * One value in JSON, as the newest bpftrace writes it: enums and pointers as their numbers, structs as
+ * objects (`{"a": 1, "b": "x"}`, spaced), arrays as arrays (`[1,2]`, unspaced).
+ */
+function jsonPrimitive(p: Primitive): string {
+  if (typeof p === 'bigint') return p.toString();
+  if (typeof p === 'string') return jsonString(p);
+  switch (p.kind) {
+    case 'symbolic':
+      return p.value.toString();
+    case 'record':
+      return `{${p.fields.map((f) => `${jsonString(f.name)}: ${jsonPrimitive(f.value)}`).join(', ')}}`;
+    case 'array':
+      return `[${p.values.map(jsonPrimitive).join(',')}]`;
+  }
+}
+
+// Keys are text, as the text output shows them (an enum key by name).
 function keyPart(p: Primitive): string {
-  return typeof p === 'bigint' ? p.toString() : p;
+  return typeof p === 'string' ? p : renderPrimitive(p, { raw: true });
 }

@@ -3,11 +3,34 @@
 import type { FieldLayout, ValueKind } from '../artifact.ts';
 
 /**
- * One decoded scalar: integers as bigint (sign already applied), strings as text. Strings are
- * decoded losslessly (strings.ts): a byte that is not valid UTF-8 is kept as a lone surrogate
- * U+DC80..U+DCFF, which `textToBytes` turns back into the byte.
+ * One decoded value: integers as bigint (sign already applied), strings as text, and the values that
+ * print differently from what they hold (symbolic), structs (record) and arrays. Strings are decoded
+ * losslessly (strings.ts): a byte that is not valid UTF-8 is kept as a lone surrogate U+DC80..U+DCFF,
+ * which `textToBytes` turns back into the byte.
  */
-export type Primitive = bigint | string;
+export type Primitive = bigint | string | SymbolicValue | RecordValue | ArrayValue;
+
+/**
+ * A number that prints as text: an enum's value by name (`TCP_LISTEN`), a pointer in hex. %d and the
+ * JSON output use the number (bpftrace's Primitive::Symbolic).
+ */
+export interface SymbolicValue {
+  kind: 'symbolic';
+  text: string;
+  value: bigint;
+}
+
+/** A struct or union: its fields in order, printed `{ .a = 1, .b = abc }`. */
+export interface RecordValue {
+  kind: 'record';
+  fields: { name: string; value: Primitive }[];
+}
+
+/** A C array, printed `[1,2,3]`. */
+export interface ArrayValue {
+  kind: 'array';
+  values: Primitive[];
+}
 
 /** A buf() value as printf receives it: its bytes, which %r, %rx and %rh render. */
 export interface BufferArg {
@@ -17,9 +40,9 @@ export interface BufferArg {
 
 /**
  * A printf argument: strings may stay raw bytes so widths and precisions count bytes, as in C;
- * buffers keep their bytes for %r.
+ * buffers keep their bytes for %r; an enum stays symbolic (%s prints its name, %d its number).
  */
-export type PrintfArg = bigint | string | Uint8Array | BufferArg;
+export type PrintfArg = bigint | string | Uint8Array | BufferArg | SymbolicValue;
 
 /** stats(): the count, the total and the integer average (total / count, truncated; 0 when count is 0). */
 export interface StatsValue {

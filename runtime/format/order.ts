@@ -44,9 +44,16 @@ export function sortValue(value: MapValue): bigint {
       return value.average;
     case 'hist':
       return value.buckets.reduce((sum, b) => sum + b.count, 0n);
-    case 'tuple':
+    case 'symbolic':
+      return value.value;
+    default:
       return 0n;
   }
+}
+
+/** The number an integer key field holds (an enum's or a pointer's too). */
+function numberOf(p: Primitive | undefined): bigint {
+  return typeof p === 'bigint' ? p : typeof p === 'object' && p.kind === 'symbolic' ? p.value : 0n;
 }
 
 function compareBigints(a: bigint, b: bigint): number {
@@ -62,7 +69,7 @@ export function compareKeys(a: Primitive[], b: Primitive[], fields: FieldLayout[
     const field = fields[i];
     const order =
       field.kind === 'int'
-        ? compareUnsigned(a[i] as bigint, b[i] as bigint, field.size * 8)
+        ? compareUnsigned(numberOf(a[i]), numberOf(b[i]), field.size * 8)
         : compareBytes(textToBytes(a[i] as string), textToBytes(b[i] as string));
     if (order !== 0) return order;
   }

@@ -149,20 +149,21 @@ function pad(body: Uint8Array, width: number, left: boolean): Uint8Array {
 }
 
 function intArg(conv: PrintfConversion, arg: PrintfArg): bigint {
+  if (typeof arg === 'object' && !(arg instanceof Uint8Array) && arg.kind === 'symbolic') return arg.value;
   if (typeof arg !== 'bigint') throw new TypeError(`printf %${conv.conversion} needs an integer argument`);
   return arg;
 }
 
 function bufferArg(conv: PrintfConversion, arg: PrintfArg): Uint8Array {
-  if (typeof arg === 'object' && 'kind' in arg) return arg.bytes;
+  if (typeof arg === 'object' && 'kind' in arg && arg.kind === 'buffer') return arg.bytes;
   throw new TypeError(`printf %${conv.conversion} needs a buf() argument`);
 }
 
-// %s of an integer prints it in decimal, as newer bpftrace allows. A string decoded losslessly
-// (decode.ts) gives back the bytes it came from.
+// %s of an integer prints it in decimal, as newer bpftrace allows; of an enum, its name. A string
+// decoded losslessly (decode.ts) gives back the bytes it came from.
 function stringArg(arg: PrintfArg): Uint8Array {
   if (arg instanceof Uint8Array) return arg;
-  if (typeof arg === 'object') return utf8Encoder.encode(renderBuffer(arg.bytes));
+  if (typeof arg === 'object') return utf8Encoder.encode(arg.kind === 'buffer' ? renderBuffer(arg.bytes) : arg.text);
   return typeof arg === 'bigint' ? utf8Encoder.encode(arg.toString()) : textToBytes(arg);
 }
 

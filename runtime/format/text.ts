@@ -138,11 +138,26 @@ function renderMapValue(value: MapValue, div: bigint, options?: EscapeOptions): 
       return `(${value.values.map((v) => renderPrimitive(v, options)).join(', ')})`;
     case 'hist':
       throw new Error('a histogram prints on lines of its own');
+    default:
+      return renderPrimitive(value, options);
   }
 }
 
-function renderPrimitive(value: Primitive, options?: EscapeOptions): string {
-  return typeof value === 'bigint' ? value.toString() : displayString(value, options);
+/**
+ * One value as bpftrace's text output shows it: enums by name and pointers in hex (symbolic), structs
+ * as `{ .a = 1, .b = abc }` (`{}` when empty), arrays as `[1,2,3]` (no spaces, as bpftrace).
+ */
+export function renderPrimitive(value: Primitive, options?: EscapeOptions): string {
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'string') return displayString(value, options);
+  switch (value.kind) {
+    case 'symbolic':
+      return value.text;
+    case 'record':
+      return value.fields.length === 0 ? '{}' : `{ ${value.fields.map((f) => `.${f.name} = ${renderPrimitive(f.value, options)}`).join(', ')} }`;
+    case 'array':
+      return `[${value.values.map((v) => renderPrimitive(v, options)).join(',')}]`;
+  }
 }
 
 // bpftrace: int bar_width = (count / static_cast<float>(max)) * 52; all in float, truncated.

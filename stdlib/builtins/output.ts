@@ -5,7 +5,7 @@
 import type { Call, Expr } from '../../grammar/ast.ts';
 import { Helper } from '../../compiler/bpf/helpers.ts';
 import type { BuiltinFunction, Checker, Lowerer } from '../../compiler/registry.ts';
-import { typeName, voidType } from '../../compiler/types/types.ts';
+import { type Type, typeName, voidType } from '../../compiler/types/types.ts';
 import { imm, reg } from '../../compiler/ir/builder.ts';
 import { parsePrintfFormat } from '../../grammar/printf-format.ts';
 
@@ -18,8 +18,15 @@ function lowerEvent(call: Call, l: Lowerer): void {
   });
 }
 
-/** Values printf's %s prints: strings and what user space turns into text. */
-const STRING_LIKE: string[] = ['string', 'inet', 'stack', 'symbol', 'timestamp', 'username'];
+/**
+ * What %s prints: strings and what user space turns into text (addresses, stacks, symbols, times,
+ * user names), an enum's value by name (bpftrace), and structs, arrays and tuples as print() shows them.
+ */
+const STRING_LIKE: string[] = ['string', 'inet', 'stack', 'symbol', 'timestamp', 'username', 'kstruct', 'array', 'tuple'];
+function printsAsText(t: Type): boolean {
+  if (t.kind === 'int') return t.enum !== undefined && t.pointee === undefined;
+  return STRING_LIKE.includes(t.kind);
+}
 
 /** Check a format string literal and that the arguments fit its conversions. */
 function checkFormat(name: string, call: Call, c: Checker, fmt: Expr | undefined, args: Expr[]): string | undefined {
@@ -51,7 +58,7 @@ function checkFormat(name: string, call: Call, c: Checker, fmt: Expr | undefined
       c.error(`conversion ${i + 1} (%${conv}) cannot print a buf() value`, arg.span, 'print buffers with %r (or %rx, %rh)');
       return;
     }
-    if (kind === 'string' && !STRING_LIKE.includes(t.kind)) c.error(`conversion ${i + 1} (%s) expects a string, but this is ${typeName(t)}`, arg.span, 'use %d for integers');
+    if (kind === 'string' && !printsAsText(t)) c.error(`conversion ${i + 1} (%s) expects a string, but this is ${typeName(t)}`, arg.span, 'use %d for integers');
     if (kind !== 'string' && t.kind !== 'int') c.error(`conversion ${i + 1} expects an integer, but this is ${typeName(t)}`, arg.span, 'use %s for strings');
   });
   return fmt.value;

@@ -95,7 +95,9 @@ const PROBES: ProbeKind[] = [
     arrays: [['args->saddr', 4], ['args->daddr', 4], ['args->saddr_v6', 16], ['args->daddr_v6', 16]], socks: ['((struct sock *)args->skaddr)'] }),
   kind({ specs: ['tracepoint:block:block_rq_issue'], ints: ['args->dev', 'args->sector', 'args->nr_sector', 'args->bytes'], strs: ['args->rwbs', 'args->comm'] }),
   kind({ specs: ['rawtracepoint:sched_switch', 'rt:sys_enter'], ints: [...ARGS6, 'arg11'], ptrs: ['arg1'], tasks: ['((struct task_struct *)arg1)'] }),
-  kind({ specs: ['fentry:vfs_read', 'kfunc:vfs_read', 'f:vfs_read'], ints: ['args->count', 'args->pos', 'args->file', 'args->buf'], ptrs: ['args->buf'], multi: false }),
+  // Typed pointers (args->pos, args->file, args->buf) move by elements and take no `*` or `&`: as
+  // plain numbers they are cast first, as scripts must.
+  kind({ specs: ['fentry:vfs_read', 'kfunc:vfs_read', 'f:vfs_read'], ints: ['args->count', '((uint64)args->pos)', '((uint64)args->file)', '((uint64)args->buf)'], ptrs: ['args->buf'], multi: false }),
   kind({ specs: ['fexit:vfs_read', 'kretfunc:vfs_read'], ints: ['args->count', 'retval'], ptrs: ['args->buf'], multi: false }),
   kind({ specs: ['fentry:tcp_v4_connect'], ints: ['args->addr_len', 'args->uaddr->sa_family'], socks: ['args->sk'], multi: false }),
   kind({ specs: ['fexit:inet_csk_accept'], ints: ['args->flags', 'args->kern'], socks: ['retval', 'args->sk'], multi: false }),
@@ -113,7 +115,7 @@ const INT_CASTS = ['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'uint6
   'unsigned char', 'short', 'unsigned short', 'int', 'unsigned int', 'unsigned', 'long', 'unsigned long', 'long long', 'unsigned long long',
   'size_t', 'bool'];
 const LET_TYPES = [...INT_CASTS, 'pid_t'];
-const BUILTIN_INTS = ['pid', 'tid', 'uid', 'gid', 'nsecs', 'cpu', 'rand', 'cgroup', 'curtask', 'ncpus'];
+const BUILTIN_INTS = ['pid', 'tid', 'uid', 'gid', 'nsecs', 'cpu', 'rand', 'cgroup', '((uint64)curtask)', 'ncpus'];
 const WORDS = ['bash', 'sshd', 'a', '', 'systemd-journal', 'x/y', 'tab\\there', 'quote\\"', 'nl\\n', '\\x41\\102', 'pct %d', 'longer-name-01'];
 
 class Scope {
@@ -460,7 +462,7 @@ export class ProgramGenerator {
   /** An integer expression that is not a compile-time constant. */
   private nonConstant(depth: number): E {
     const r = this.r;
-    const vars = this.visibleVars((t) => t.k === 'int');
+    const vars = this.visibleVars((t) => t.k === 'int' && !t.ptr);
     if (vars.length && r.chance(0.4)) return { t: r.pick(vars)[0], p: PRIMARY };
     if (this.probe.ints.length && r.chance(0.4)) return { t: r.pick(this.probe.ints), p: PRIMARY };
     const e = this.int(depth);
@@ -471,7 +473,7 @@ export class ProgramGenerator {
     const r = this.r;
     const op = r.pick(['+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=']);
     const value = () => this.rightOperand(op.slice(0, -1), 2).t;
-    const vars = this.visibleVars((t) => t.k === 'int');
+    const vars = this.visibleVars((t) => t.k === 'int' && !t.ptr);
     if (vars.length && r.chance(0.5)) return `${r.pick(vars)[0]} ${op} ${value()};`;
     const m = this.someMap((x) => !isAgg(x.value) && (x.value as VT).k === 'int');
     if (m) return `${this.mapRef(m, 1)} ${op} ${value()};`;
@@ -725,8 +727,8 @@ export class ProgramGenerator {
     if (which === 'task') {
       const p = this.wrap(this.taskPtr(depth + 1), PRIMARY);
       return {
-        t: r.pick([`${p}->pid`, `${p}->tgid`, `${p}->flags`, `${p}->prio`, `${p}->start_time`, `${p}->tasks.next`, `${p}->children.prev->next`,
-          `${p}->mm`, `${p}->parent->pid`]),
+        t: r.pick([`${p}->pid`, `${p}->tgid`, `${p}->flags`, `${p}->prio`, `${p}->start_time`, `((uint64)${p}->tasks.next)`,
+          `((uint64)${p}->children.prev->next)`, `((uint64)${p}->mm)`, `${p}->parent->pid`]),
         p: PRIMARY,
       };
     }
@@ -735,7 +737,7 @@ export class ProgramGenerator {
       t: r.pick([`${s}->__sk_common.skc_dport`, `${s}->__sk_common.skc_daddr`, `${s}->__sk_common.skc_family`, `${s}->sk_max_ack_backlog`,
         `${s}->__sk_common.skc_num`, `${s}->sk_state_enum`, `${s}->sk_dead`, `${s}->__sk_common.skc_reuse`, `${s}->__sk_common.skc_state`,
         `${s}->__sk_common.skc_v6_daddr.in6_u.u6_addr8[${r.range(0, 15)}]`, `${s}->__sk_common.skc_v6_daddr.in6_u.u6_addr32[${r.range(0, 3)}]`,
-        `${s}->sk_rcvbuf`, `${s}->__sk_common.skc_node.next`]),
+        `${s}->sk_rcvbuf`, `((uint64)${s}->__sk_common.skc_node.next)`]),
       p: PRIMARY,
     };
   }
@@ -753,7 +755,7 @@ export class ProgramGenerator {
   int(depth: number): E {
     const r = this.r;
     const leaf = depth >= 4;
-    const vars = this.visibleVars((t) => t.k === 'int');
+    const vars = this.visibleVars((t) => t.k === 'int' && !t.ptr);
     const intMaps = this.someMap((m) => !isAgg(m.value) && (m.value as VT).k === 'int');
     const tupleInt = this.visibleVars((t) => t.k === 'tuple' && t.elems.some((e) => e.k === 'int'));
     const choice = r.weighted([
