@@ -3,8 +3,9 @@
 
 import { error } from '../../grammar/diagnostics.ts';
 import type { ConcreteProbe, ProbeProvider } from '../../compiler/registry.ts';
-import type { TracepointField } from '../../compiler/kernel-info.ts';
+import type { KernelInfo, TracepointField } from '../../compiler/kernel-info.ts';
 import type { RecordField, Type } from '../../compiler/types/types.ts';
+import { fromKernel } from '../../compiler/types/from-kernel.ts';
 import { closest } from '../../compiler/suggest.ts';
 
 export const tracepoint: ProbeProvider = {
@@ -32,7 +33,7 @@ export const tracepoint: ProbeProvider = {
       probes.push({
         provider: this, spec, name: `tracepoint:${m.category}:${m.event}`, programType: 'tracepoint',
         attach: { kind: 'tracepoint', category: m.category, event: m.event },
-        args: { kind: 'record', name: `struct ${m.category}:${m.event} args`, fields: recordFields(fields) },
+        args: { kind: 'record', name: `struct ${m.category}:${m.event} args`, fields: recordFields(fields, kernel) },
         // System call arguments that are pointers point into the calling process.
         userPointers: m.category === 'syscalls',
       });
@@ -43,11 +44,11 @@ export const tracepoint: ProbeProvider = {
 };
 
 /** The fields a script can read: the event's own (the `common_` header is left out, as in bpftrace). */
-function recordFields(fields: TracepointField[]): RecordField[] {
+function recordFields(fields: TracepointField[], kernel: KernelInfo): RecordField[] {
   const out: RecordField[] = [];
   for (const f of fields) {
     if (f.name.startsWith('common_')) continue;
-    const type = fieldType(f);
+    const type = enumField(f, kernel) ?? fieldType(f);
     if (type) out.push({ name: f.name, offset: f.offset, type, ...(f.typeText.startsWith('__data_loc') ? { dataLoc: true } : {}) });
   }
   return out;
@@ -57,6 +58,21 @@ const SIGNED_C_TYPE = /^(const )?(int|long|short|long long|signed( \w+)?|s8|s16|
 
 /** How much of a `__data_loc char[]` string (a file name, a command) is read. */
 const DATA_LOC_STRING_SIZE = 128;
+
+/**
+ * A field declared `enum skb_drop_reason reason`: typed from the kernel's BTF so that its values print
+ * by name with %s (bpftrace). BTF is only read for events that have such fields.
+ */
+function enumField(f: TracepointField, kernel: KernelInfo): Type | undefined {
+  const name = /^enum (\w+)$/.exec(f.typeText)?.[1];
+  if (!name || (f.size !== 1 && f.size !== 2 && f.size !== 4 && f.size !== 8)) return undefined;
+  const kt = kernel.kernelTypes();
+  const id = 'unavailable' in kt ? undefined : kt.findType('enum', name);
+  if (id === undefined || 'unavailable' in kt) return undefined;
+  const t = fromKernel(kt, id, false);
+  // The record's field size wins over the enum's own (the event may store it narrower).
+  return t.kind === 'int' ? { ...t, size: f.size, signed: f.signed } : undefined;
+}
 
 function fieldType(f: TracepointField): Type | undefined {
   if (f.typeText.startsWith('__data_loc')) return /char/.test(f.typeText) ? { kind: 'string', size: DATA_LOC_STRING_SIZE } : undefined;
