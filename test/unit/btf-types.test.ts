@@ -1,0 +1,199 @@
+// Kernel types in the language, on a small hand-built BTF (test/fixtures/btf/encoder.ts) read by the
+// real BTF reader: `*p`, `&s->f`, pointer arithmetic, enums by name, whole structs printed from the
+// layouts the compiler puts in the artifact (decoded and rendered here by the runtime's formatter),
+// typed raw tracepoint arguments, and the errors, each at the text it is about.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compile } from '../../api/index.ts';
+import type { KernelInfo } from '../../compiler/kernel-info.ts';
+import type { FieldLayout, PrintfEvent, PrintValueEvent } from '../../runtime/artifact.ts';
+import { Btf } from '../../runtime/kernel/btf/index.ts';
+import { decodeEventArgs, decodeField } from '../../runtime/format/decode.ts';
+import { formatPrintf } from '../../runtime/format/printf.ts';
+import { renderValue } from '../../runtime/format/text.ts';
+import { BtfEncoder } from '../fixtures/btf/encoder.ts';
+
+/**
+ * enum color { RED, GREEN, BLUE };  struct point { int x; int y; };
+ * struct item {                       // 56 bytes
+ *   unsigned int id;                  //  0
+ *   char name[8];                     //  4
+ *   unsigned char flags:3, kind:5;    // 12 (bits 96..98, 99..103)
+ *   enum color color;                 // 16
+ *   union { unsigned int raw; struct point *where; };   // 24
+ *   struct point origin;              // 32
+ *   unsigned short ports[2];          // 40
+ *   struct item *next;                // 48
+ * };
+ * struct big { char data[300]; };  struct holder { struct opaque *secret; };  (struct opaque: declared only)
+ * void handle_item(struct item *item, int code);  raw tracepoint item_event(struct item *item, int code)
+ */
+function fixtureBtf(): Btf {
+  const b = new BtfEncoder();
+  const int = b.int('int', 4, { signed: true });
+  const uint = b.int('unsigned int', 4);
+  const char = b.int('char', 1, { signed: true, char: true });
+  const u8 = b.int('unsigned char', 1);
+  const u16 = b.int('short unsigned int', 2);
+  const color = b.enum('color', 4, [['RED', 0], ['GREEN', 1], ['BLUE', 2]]);
+  const point = b.struct('point', 8, [['x', int, 0], ['y', int, 32]]);
+  const pointPtr = b.ptr(point);
+  const itemId = b.nextId + 4; // after the pointer to it, the union and the two arrays
+  const itemPtr = b.ptr(itemId);
+  const anon = b.union('', 8, [['raw', uint, 0], ['where', pointPtr, 0]]);
+  const name = b.array(char, int, 8);
+  const ports = b.array(u16, int, 2);
+  const item = b.struct('item', 56, [
+    ['id', uint, 0], ['name', name, 32], ['flags', u8, 96, 3], ['kind', u8, 99, 5], ['color', color, 128],
+    ['', anon, 192], ['origin', point, 256], ['ports', ports, 320], ['next', itemPtr, 384],
+  ]);
+  assert.is(item, itemId);
+  b.struct('big', 300, [['data', b.array(char, int, 300), 0]]);
+  b.struct('holder', 8, [['secret', b.ptr(b.fwd('opaque')), 0]]);
+  const voidPtr = b.ptr(0);
+  b.func('handle_item', b.funcProto(0, [['item', itemPtr], ['code', int]]));
+  b.typedef('btf_trace_item_event', b.ptr(b.funcProto(0, [['', voidPtr], ['', itemPtr], ['', int]])));
+  b.func('__bpf_trace_item_event', b.funcProto(0, [['__data', voidPtr], ['item', itemPtr], ['code', int]]), 'static');
+  return new Btf(b.build());
+}
+
+const btf = fixtureBtf();
+const kernel: KernelInfo = {
+  tracingUnavailable: () => undefined,
+  kernelTypes: () => btf,
+  resolveBinary: (name) => ({ error: `no ${name}` }),
+  binarySymbols: () => [],
+  usdtProbes: () => [],
+  onlineCpuCount: () => 2,
+  kernelFunctions: () => ['handle_item'],
+  tracepointFields: (category, event) => category === 'test' && event === 'paint'
+    ? [{ name: 'common_type', typeText: 'unsigned short', offset: 0, size: 2, signed: false },
+      { name: 'shade', typeText: 'enum color', offset: 8, size: 4, signed: false },
+      { name: 'count', typeText: 'int', offset: 12, size: 4, signed: true }]
+    : undefined,
+  listTracepoints: () => [{ category: 'test', event: 'paint' }],
+};
+
+const build = (src: string) => compile(src, { kernel });
+
+function ok(src: string) {
+  const r = build(src);
+  assert.equal(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [], src);
+  return r.artifact!;
+}
+
+/** Each error with the text of the script it points at. */
+function errors(src: string): [message: string, at: string][] {
+  return build(src).diagnostics.filter((d) => d.severity === 'error').map((d) => [d.message, src.slice(d.span.start, d.span.end)]);
+}
+
+/** The bytes of one struct item, as a little-endian C compiler lays it out. */
+function itemBytes(): DataView {
+  const view = new DataView(new ArrayBuffer(56));
+  view.setUint32(0, 7, true);
+  new Uint8Array(view.buffer).set(new TextEncoder().encode('abc'), 4);
+  view.setUint8(12, 5 | (17 << 3)); // flags = 5, kind = 17
+  view.setUint32(16, 2, true); // BLUE
+  view.setBigUint64(24, 0x1000n, true); // raw = 4096 (low half), where = 0x1000
+  view.setInt32(32, -1, true);
+  view.setInt32(36, 2, true);
+  view.setUint16(40, 80, true);
+  view.setUint16(42, 443, true);
+  return view;
+}
+
+const t = suite('kernel types on a BTF fixture');
+
+t('print(*p) carries the struct layout in the artifact; the runtime prints it as bpftrace does', () => {
+  const a = ok('BEGIN { $i = (struct item *)0x1000; print(*$i); }');
+  const event = a.events.find((e) => e.kind === 'printValue') as PrintValueEvent;
+  const layout = event.value as FieldLayout & { kind: 'record' };
+  assert.is(layout.kind, 'record');
+  assert.is(layout.size, 56);
+  // The anonymous union's members are members of the struct, as bpftrace prints them.
+  assert.equal(layout.fields.map((f) => f.name), ['id', 'name', 'flags', 'kind', 'color', 'raw', 'where', 'origin', 'ports', 'next']);
+  assert.equal(layout.fields[2]!.field, { kind: 'bitfield', offset: 12, size: 1, shift: 0, bits: 3, signed: false });
+  assert.equal(layout.fields[3]!.field, { kind: 'bitfield', offset: 12, size: 1, shift: 3, bits: 5, signed: false });
+  assert.equal(layout.fields[4]!.field, { kind: 'int', offset: 16, size: 4, signed: false, enum: { name: 'color', names: { 0: 'RED', 1: 'GREEN', 2: 'BLUE' } } });
+  assert.equal(layout.fields[8]!.field, { kind: 'array', offset: 40, size: 4, count: 2, elem: { kind: 'int', offset: 0, size: 2, signed: false } });
+  const record = new DataView(new ArrayBuffer(event.size));
+  new Uint8Array(record.buffer).set(new Uint8Array(itemBytes().buffer), layout.offset);
+  assert.is(renderValue(decodeField(record, 0, layout)),
+    '{ .id = 7, .name = abc, .flags = 5, .kind = 17, .color = BLUE, .raw = 4096, .where = 0x1000, .origin = { .x = -1, .y = 2 }, .ports = [80,443], .next = 0x0 }\n');
+});
+
+t('enums print by name with %s and as numbers with %d; a value the enum does not name prints as its number', () => {
+  const a = ok('BEGIN { $i = (struct item *)0x1000; printf("%s %d %s %s\\n", $i->color, $i->color, (enum color)1, (enum color)7); }');
+  const event = a.events.find((e) => e.kind === 'printf') as PrintfEvent;
+  const record = new DataView(new ArrayBuffer(event.size));
+  record.setBigUint64(8, 2n, true);
+  record.setBigUint64(16, 2n, true);
+  record.setBigUint64(24, 1n, true);
+  record.setBigUint64(32, 7n, true);
+  assert.is(formatPrintf(event.format, decodeEventArgs(event.args, record)), 'BLUE 2 GREEN 7\n');
+});
+
+t('enums keep their names in variables, map keys and values, tuples, and tracepoint fields declared as enums', () => {
+  const a = ok('tracepoint:test:paint { $c = args->shade; @by[$c] = count(); @last = $c; @t = ($c, args->count); }');
+  const names = { name: 'color', names: { 0: 'RED', 1: 'GREEN', 2: 'BLUE' } };
+  const by = a.maps.find((m) => m.scriptName === '@by')!;
+  assert.equal(by.key!.fields, [{ kind: 'int', offset: 0, size: 8, signed: false, enum: names }]);
+  assert.equal(a.maps.find((m) => m.scriptName === '@last')!.value, { kind: 'int', size: 8, signed: false, enum: names });
+  const tuple = a.maps.find((m) => m.scriptName === '@t')!.value as { fields: FieldLayout[] };
+  assert.equal(tuple.fields[0], { kind: 'int', offset: 0, size: 8, signed: false, enum: names });
+  // Arithmetic makes a plain number.
+  assert.equal(errors('BEGIN { printf("%s", (enum color)1 + 1); }'), [['conversion 1 (%s) expects a string, but this is int64', '(enum color)1 + 1']]);
+});
+
+t('pointer arithmetic moves by whole elements (constant-folded when it can be)', () => {
+  const a = ok('BEGIN { printf("%d %d %d\\n", (struct item *)0x1000 + 2, (struct item *)0x1000 - 1, 3 + (uint16 *)0x1000); }');
+  const event = a.events.find((e) => e.kind === 'printf') as PrintfEvent;
+  assert.equal(event.args.map((x) => x.kind), ['int', 'int', 'int']);
+  const r = build('BEGIN { printf("%d %d %d\\n", (struct item *)0x1000 + 2, (struct item *)0x1000 - 1, 3 + (uint16 *)0x1000); }');
+  const asm = r.programs![0]!.code.insns.map((i) => i.imm);
+  for (const v of [0x1000 + 2 * 56, 0x1000 - 56, 0x1000 + 3 * 2]) assert.ok(asm.includes(v), `${v} is stored`);
+  ok('BEGIN { $p = (struct item *)0x1000; $p++; $p += 2; --$p; $q = $p - 1; if ($q < $p && $q != 0) { print($p); } }');
+});
+
+t('*p, &s->field and struct values: types and what they allow', () => {
+  ok('BEGIN { $i = (struct item *)0x1000; $o = &$i->origin; printf("%d %d %s\\n", $o->y, (*$i->where).x, *$i->where); $s = *$i; @s = $s; print($s.origin); $n = &$i->name; printf("%c\\n", *$n); $k = *&$i->origin; }');
+  assert.equal(errors('BEGIN { $o = &((struct item *)0)->origin; $x = $o * 2; }'), [['`*` cannot be used on a pointer (struct point *)', '*']]);
+  assert.equal(errors('BEGIN { $w = ((struct item *)0)->where; printf("%d", *$w); }'), [['conversion 1 expects an integer, but this is struct point', '*$w']]);
+});
+
+t('errors: each at the text it is about, with a hint where one helps', () => {
+  const cases: [string, [string, string][]][] = [
+    ['BEGIN { $x = 5; print(*$x); }', [['cannot dereference int64: it is not a pointer', '*$x']]],
+    ['BEGIN { $p = (void *)0; print(*$p); }', [['cannot dereference a `void *`: what it points to has no type', '*$p']]],
+    ['BEGIN { $p = (void *)0; $q = $p + 1; }', [['arithmetic on a `void *`: the size of what it points to is unknown', '+']]],
+    ['BEGIN { $p = (void *)0; $p++; }', [['arithmetic on a `void *`: the size of what it points to is unknown', '$p++']]],
+    ['BEGIN { $p = ((struct holder *)0)->secret; $q = $p + 1; }', [['arithmetic on struct opaque *: struct opaque is declared but not defined', '+']]],
+    ['BEGIN { $p = ((struct holder *)0)->secret; print(*$p); }', [["struct opaque is declared but not defined in the kernel's types", '*$p']]],
+    ['BEGIN { $p = (struct item *)0; $q = $p; print($p - $q); }', [['`-` cannot combine two pointers (struct item * and struct item *)', '-']]],
+    ['BEGIN { $p = (struct item *)0; print(1 - $p); }', [['a pointer cannot be subtracted from an integer', '-']]],
+    ['BEGIN { $p = (struct item *)0; print($p & 0xfff); }', [['`&` cannot be used on a pointer (struct item *)', '&']]],
+    ['BEGIN { $p = (struct item *)0; $p <<= 1; }', [['`<<=` cannot be used on a pointer (struct item *)', '$p <<= 1']]],
+    ['BEGIN { $p = (struct item *)0; print(~$p); }', [['`~` cannot be used on a pointer (struct item *)', '~$p']]],
+    ['BEGIN { $x = 1; $p = &$x; }', [['cannot take the address of a variable', '$x']]],
+    ['BEGIN { @m = 1; $p = &@m; }', [['cannot take the address of a map', '@m']]],
+    ['BEGIN { $i = (struct item *)0; $p = &$i->flags; }', [['cannot take the address of the bitfield `flags`', '$i->flags']]],
+    ['BEGIN { $s = *(struct item *)0; $p = &$s.origin; }', [['cannot take the address of this field (it is not in kernel or user memory)', '$s.origin']]],
+    ['BEGIN { $b = *(struct big *)0; }', [['struct big is 300 bytes, too big to keep in a variable or a map (at most 256)', '*(struct big *)0']]],
+    ['BEGIN { print((enum shade)1); }', [["no enum shade in the kernel's types", 'enum shade']]],
+    ['BEGIN { $s = *(struct item *)0; $t = *(struct point *)0; $s = $t; }', [['`$s` holds struct item; cannot assign struct point', '$t']]],
+  ];
+  for (const [src, expected] of cases) assert.equal(errors(src), expected, src);
+});
+
+t('raw tracepoint args are typed from btf_trace_<name>; fentry args from the function', () => {
+  const a = ok('rawtracepoint:item_event { printf("%d %d %s\\n", args->code, args->item->id, args->item->color); print(*args->item); print(args->item->origin); }');
+  assert.equal(a.programs[0]!.attach, { kind: 'raw_tracepoint', name: 'item_event' });
+  ok('rawtracepoint:item_event { $i = args->item; @[$i->name] = count(); print(arg1 == args->code); }');
+  assert.equal(errors('rawtracepoint:item_event { print(args->cod); }'), [['rawtracepoint:item_event arguments has no field `cod`', 'cod']]);
+  ok('fentry:handle_item { print(*args->item); printf("%s\\n", args->item->color); }');
+  // Without BTF for it, a raw tracepoint keeps arg0...
+  ok('rawtracepoint:other_event { print(arg0); }');
+  assert.equal(errors('rawtracepoint:other_event { print(args->x); }'), [['`args` is not available in rawtracepoint probes', 'args']]);
+});
+
+t.run();
