@@ -11,7 +11,7 @@ import { IrBuilder, imm, reg } from '../ir/builder.ts';
 import type { Base, IrProgram, Label, Operand, VReg } from '../ir/ir.ts';
 import type { CompileContext } from '../context.ts';
 import type { ConcreteProbe, EventArgPlan, Lowerer } from '../registry.ts';
-import { INT_TYPES, type Type, arithmeticResult, elementSize, isPointer, storageSize } from '../types/types.ts';
+import { INT_TYPES, type RecordField, type Type, arithmeticResult, elementSize, isPointer, recordStorage, storageSize } from '../types/types.ts';
 import { constantValue, fold } from './constants.ts';
 import { copyMemory, writeBytes, zeroMemory } from './memory.ts';
 import { fillPair } from './lower-formap.ts';
@@ -32,6 +32,7 @@ export function lowerUnit(ut: UnitTypes, res: Resources, cx: CompileContext): Ir
  * word `captured` of the callback's closure.
  */
 type Storage = { reg: VReg } | { slot: number; size: number } | { shared: number; size: number } | { captured: number; size: number };
+type ArgsField = { offset: number; size: number; type: Type; wholeSlot: boolean; dataLoc: boolean };
 /** Kernel and user memory are read with probe_read helpers; 'local' memory (the stack) is loaded. */
 type AddressSpace = 'kernel' | 'user' | 'local';
 interface MemoryAddress {
@@ -793,14 +794,7 @@ class UnitLowerer implements Lowerer {
         return reg(this.readIndex(e));
       case 'Field': {
         const field = this.argsField(e);
-        if (field) {
-          const t = field.type;
-          if (t.kind !== 'int') throw new Error('integer field expected');
-          // An fentry argument is a whole u64 slot, whose upper bits the caller may not have cleared.
-          const r = this.b.load(field.wholeSlot ? 8 : t.size, this.ctx(), field.offset);
-          if (field.wholeSlot || (t.signed && t.size < 8)) this.truncate(r, t.size, t.signed);
-          return reg(r);
-        }
+        if (field) return reg(this.argsInt(field));
         const member = this.ut.members.get(e);
         if (member) return reg(this.readMember(e, member));
         // A tuple element.
@@ -1187,6 +1181,14 @@ class UnitLowerer implements Lowerer {
         writeBytes(this.b, literalBytes(e.value), base, off, size);
         return;
       case 'Ident': {
+        if (t.kind === 'record') {
+          // `print(args)`: every field, each where the record's storage layout puts it (zeroed first,
+          // padding included, so its strings need no zeroing of their own).
+          const { offsets } = recordStorage(t);
+          zeroMemory(this.b, base, off, size);
+          t.fields.forEach((f, i) => this.writeArgsField(this.argsFieldOf(f), base, off + offsets[i]!, storageSize(f.type), false));
+          return;
+        }
         const v = this.cx.registry.variables.get(e.name)!;
         if (!v.lowerInto) throw new Error(`builtin ${e.name} cannot be written to memory`);
         v.lowerInto(this, base, off, size, padded);
@@ -1238,22 +1240,8 @@ class UnitLowerer implements Lowerer {
           return;
         }
         const field = this.argsField(e);
-        if (field?.dataLoc) {
-          // `__data_loc char[]`: the field says where in the record the text is (low 16 bits).
-          const loc = this.b.load(4, this.ctx(), field.offset);
-          this.b.alu('and', loc, imm(0xffff));
-          const src = this.b.reg();
-          this.b.mov(src, reg(this.ctx()));
-          this.b.alu('add', src, reg(loc));
-          if (padded) zeroMemory(this.b, base, off, size);
-          this.b.call(Helper.probe_read_kernel_str, [reg(this.pointer(base, off)), imm(Math.min(size, field.size)), reg(src)], false);
-          return;
-        }
         if (field) {
-          // A char[N] in the tracepoint record: copy it out of the context.
-          const n = Math.min(size, field.size);
-          this.b.call(Helper.probe_read_kernel, [reg(this.pointer(base, off)), imm(n), reg(this.pointer(this.ctx(), field.offset))], false);
-          if (size > n) zeroMemory(this.b, base, off + n, size - n);
+          this.writeArgsField(field, base, off, size, padded);
           return;
         }
         const tuple = this.typeOf(e.object);
@@ -1280,11 +1268,47 @@ class UnitLowerer implements Lowerer {
     }
   }
 
-  private argsField(e: Expr): { offset: number; size: number; type: Type; wholeSlot: boolean; dataLoc: boolean } | undefined {
+  private argsField(e: Expr): ArgsField | undefined {
     if (e.kind !== 'Field' || e.object.kind !== 'Ident' || e.object.name !== 'args') return undefined;
     const f = this.probe.args?.fields.find((x) => x.name === e.field);
-    if (!f) return undefined;
+    return f ? this.argsFieldOf(f) : undefined;
+  }
+
+  private argsFieldOf(f: RecordField): ArgsField {
     return { offset: f.offset, size: f.type.kind === 'int' ? f.type.size : storageSize(f.type), type: f.type, wholeSlot: f.wholeSlot === true, dataLoc: f.dataLoc === true };
+  }
+
+  /** An integer field of `args`, read straight from the context. */
+  private argsInt(field: ArgsField): VReg {
+    const t = field.type;
+    if (t.kind !== 'int') throw new Error('integer field expected');
+    // An fentry argument is a whole u64 slot, whose upper bits the caller may not have cleared.
+    const r = this.b.load(field.wholeSlot ? 8 : t.size, this.ctx(), field.offset);
+    if (field.wholeSlot || (t.signed && t.size < 8)) this.truncate(r, t.size, t.signed);
+    return r;
+  }
+
+  /** A field of `args` written to memory: integers as 8 bytes, strings and arrays copied out of the context. */
+  private writeArgsField(field: ArgsField, base: Base, off: number, size: number, padded: boolean): void {
+    if (field.type.kind === 'int') {
+      this.b.store(8, base, off, reg(this.argsInt(field)));
+      return;
+    }
+    if (field.dataLoc) {
+      // `__data_loc char[]`: the field says where in the record the text is (low 16 bits).
+      const loc = this.b.load(4, this.ctx(), field.offset);
+      this.b.alu('and', loc, imm(0xffff));
+      const src = this.b.reg();
+      this.b.mov(src, reg(this.ctx()));
+      this.b.alu('add', src, reg(loc));
+      if (padded) zeroMemory(this.b, base, off, size);
+      this.b.call(Helper.probe_read_kernel_str, [reg(this.pointer(base, off)), imm(Math.min(size, field.size)), reg(src)], false);
+      return;
+    }
+    // A char[N] or an array in the tracepoint record: copy it out of the context.
+    const n = Math.min(size, field.size);
+    this.b.call(Helper.probe_read_kernel, [reg(this.pointer(base, off)), imm(n), reg(this.pointer(this.ctx(), field.offset))], false);
+    if (size > n) zeroMemory(this.b, base, off + n, size - n);
   }
 }
 

@@ -9,7 +9,7 @@ import type { EventArgPlan, EventPlanner } from '../registry.ts';
 import { constantValue } from './constants.ts';
 import type { DeclaredMap } from './config.ts';
 import { error, warning } from '../../grammar/diagnostics.ts';
-import { type Type, storageSize } from '../types/types.ts';
+import { type Type, recordStorage, storageSize } from '../types/types.ts';
 import type { KernelTypes } from '../types/kernel-types.ts';
 import { enumNames, kernelTypeLayout } from '../types/layout.ts';
 import type { MapInfo, Typed, UnitTypes, VarInfo } from './typecheck.ts';
@@ -243,6 +243,11 @@ function flatten(t: Type, offset: number, kt: () => KernelTypes): FieldLayout[] 
     return [{ kind: 'int', offset, size: 8, signed: t.signed, ...(t.enum && !t.pointee ? { enum: enumNames(t.enum) } : {}), ...(t.pointee ? { pointer: true } : {}) }];
   }
   if (t.kind === 'kstruct') return [kernelTypeLayout(kt(), t.id, offset)];
+  if (t.kind === 'record') {
+    // A probe's `args` written whole (`print(args)`): a struct of its fields.
+    const { offsets, size } = recordStorage(t);
+    return [{ kind: 'record', offset, size, fields: t.fields.map((f, i) => ({ name: f.name, field: flatten(f.type, offsets[i]!, kt)[0]! })) }];
+  }
   if (t.kind === 'array') {
     const elem: FieldLayout = { kind: 'int', offset: 0, size: t.elem.size, signed: t.elem.signed, ...(t.elem.enum ? { enum: enumNames(t.elem.enum) } : {}) };
     return [{ kind: 'array', offset, size: t.elem.size * t.count, count: t.count, elem }];

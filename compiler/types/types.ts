@@ -129,8 +129,18 @@ export function storageSize(t: Type): number {
     case 'stack': case 'symbol': return 16;
     case 'buffer': return 8 + t.capacity;
     case 'kstruct': return t.size;
+    case 'record': return recordStorage(t).size;
     default: return 8;
   }
+}
+
+/**
+ * How a probe's `args` is stored when written out whole (`print(args)`): its fields one after the
+ * other, laid out as a tuple of their types is (integers as 8 bytes).
+ */
+export function recordStorage(t: Type & { kind: 'record' }): { offsets: number[]; size: number } {
+  const { offsets, size } = tupleOf(t.fields.map((f) => f.type));
+  return { offsets, size };
 }
 
 /** A tuple type with C layout: integers 8-aligned, strings byte-aligned, total padded to 8. */

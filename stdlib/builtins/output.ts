@@ -22,7 +22,7 @@ function lowerEvent(call: Call, l: Lowerer): void {
  * What %s prints: strings and what user space turns into text (addresses, stacks, symbols, times,
  * user names), an enum's value by name (bpftrace), and structs, arrays and tuples as print() shows them.
  */
-const STRING_LIKE: string[] = ['string', 'inet', 'stack', 'symbol', 'timestamp', 'username', 'kstruct', 'array', 'tuple'];
+const STRING_LIKE: string[] = ['string', 'inet', 'stack', 'symbol', 'timestamp', 'username', 'kstruct', 'array', 'tuple', 'record'];
 function printsAsText(t: Type): boolean {
   if (t.kind === 'int') return t.enum !== undefined && t.pointee === undefined;
   return STRING_LIKE.includes(t.kind);

@@ -72,6 +72,14 @@ k('rawtracepoint args are typed from BTF: sched_process_exec(p, old_pid, bprm) a
   assert.is(enter.stdout, '1 1\n\n\n');
 });
 
+k('print(args) prints a probe\'s arguments as a struct (a tracepoint record, typed raw tracepoint arguments)', async () => {
+  const r = await runTsbt(['-q', '-c', '/bin/true', '-e',
+    'tracepoint:sched:sched_process_exec /args->pid == cpid/ { print(args); printf("%d\\n", cpid); } rawtracepoint:sched_process_exec /args->old_pid == cpid/ { printf("%s\\n", args); exit(); }']);
+  assert.is(r.code, 0, r.stderr);
+  const m = /^\{ \.filename = \/bin\/true, \.pid = (\d+), \.old_pid = (\d+) \}\n(\d+)\n\{ \.p = 0x[0-9a-f]+, \.old_pid = (\d+), \.bprm = 0x[0-9a-f]+ \}\n\n\n$/.exec(r.stdout);
+  assert.ok(m && m[1] === m[3] && m[2] === m[3] && m[4] === m[3], r.stdout);
+});
+
 k('a tracepoint field declared as an enum (skb:kfree_skb reason) prints by name', async () => {
   // A datagram to a closed port on the loopback is dropped in the sender's context: no socket.
   const r = await runTsbt(['-e', 'tracepoint:skb:kfree_skb /comm == "python3"/ { printf("%s\\n", args->reason); @[args->reason] = count(); exit(); }'], {

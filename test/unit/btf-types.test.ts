@@ -141,6 +141,12 @@ t('enums keep their names in variables, map keys and values, tuples, and tracepo
   assert.equal(a.maps.find((m) => m.scriptName === '@last')!.value, { kind: 'int', size: 8, signed: false, enum: names });
   const tuple = a.maps.find((m) => m.scriptName === '@t')!.value as { fields: FieldLayout[] };
   assert.equal(tuple.fields[0], { kind: 'int', offset: 0, size: 8, signed: false, enum: names });
+  // print(args): the record's fields, integers as 8 bytes, the enum by name.
+  const whole = ok('tracepoint:test:paint { print(args); }').events.find((e) => e.kind === 'printValue') as PrintValueEvent;
+  assert.equal(whole.value, { kind: 'record', offset: 8, size: 16, fields: [
+    { name: 'shade', field: { kind: 'int', offset: 0, size: 8, signed: false, enum: names } },
+    { name: 'count', field: { kind: 'int', offset: 8, size: 8, signed: true } },
+  ] });
   // Arithmetic makes a plain number.
   assert.equal(errors('BEGIN { printf("%s", (enum color)1 + 1); }'), [['conversion 1 (%s) expects a string, but this is int64', '(enum color)1 + 1']]);
 });

@@ -59,10 +59,10 @@ t('enum keys print by name and sort by number; struct and address values print w
   const load: FieldLayout = { kind: 'record', offset: 0, size: 16, fields: [
     { name: 'weight', field: { kind: 'int', offset: 0, size: 8, signed: false } }, { name: 'inv_weight', field: { kind: 'int', offset: 8, size: 4, signed: false } },
   ] };
-  const structMap: MapSpec = { name: 'tsbt_n', scriptName: '@n', type: 'hash', keySize: 8, valueSize: 16, maxEntries: 16, value: { kind: 'value', size: 16, field: load } };
+  const structMap: MapSpec = { name: 'tsbt_n', scriptName: '@n', type: 'hash', keySize: 8, valueSize: 16, maxEntries: 16, value: { kind: 'field', size: 16, field: load } };
   const value = new Uint8Array(bytes(16, (v) => { v.setBigUint64(0, 1048576n, true); v.setUint32(8, 4194304, true); }).buffer);
   assert.is(renderMap(buildMapDump(structMap, [{ key: new Uint8Array(8), value }], 1)), '@n: { .weight = 1048576, .inv_weight = 4194304 }\n');
-  const inet: MapSpec = { name: 'tsbt_x', scriptName: '@x', type: 'hash', keySize: 8, valueSize: 24, maxEntries: 16, value: { kind: 'value', size: 24, field: { kind: 'inet', offset: 0, size: 24 } } };
+  const inet: MapSpec = { name: 'tsbt_x', scriptName: '@x', type: 'hash', keySize: 8, valueSize: 24, maxEntries: 16, value: { kind: 'field', size: 24, field: { kind: 'inet', offset: 0, size: 24 } } };
   const address = new Uint8Array(24);
   address.set([2, 0, 0, 0, 0, 0, 0, 0, 127, 0, 0, 1]);
   assert.is(renderMap(buildMapDump(inet, [{ key: new Uint8Array(8), value: address }], 1)), '@x: 127.0.0.1\n');
