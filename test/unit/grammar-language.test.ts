@@ -213,6 +213,23 @@ t('casts: builtin and C type words, struct pointers, arrays; a cast binds like a
   assert.equal([type.name, type.pointer, type.arrayLen], ['struct sock', 1, undefined]);
 });
 
+t('* and & as prefix operators (dereference, address of) and as binary ones; enum types', () => {
+  assert.is(value('*$p + 1'), '(+ (* $p) 1)');
+  assert.is(value('$a * *$p'), '(* $a (* $p))');
+  assert.is(value('&$sk->__sk_common.skc_net'), '(& (. (-> $sk __sk_common) skc_net))');
+  assert.is(value('$a & &$s->f'), '(& $a (& (-> $s f)))');
+  assert.is(value('**$pp'), '(* (* $pp))');
+  assert.is(value('-*$p'), '(- (* $p))');
+  assert.is(value('(*$p).x'), '(. (* $p) x)');
+  assert.is(value('*(uint32 *)$a'), '(* (cast <uint32 *> $a))');
+  assert.is(value('(struct sock *)*$pp'), '(cast <struct sock *> (* $pp))');
+  assert.is(value('(enum tcp_ca_state)$n'), '(cast <enum tcp_ca_state> $n)');
+  assert.is(value('sizeof(enum pid_type)'), '(sizeof <enum pid_type>)');
+  assert.is(statements('print(*$sk);'), '(call print (* $sk))');
+  // In a `< >` block, a `>` followed by `*` or `&` compares: they can start its right operand.
+  assert.is(statements('$y = 2 > *$q;'), '(= $y (> 2 (* $q)))');
+});
+
 t('parentheses: a name in parentheses is an expression, a comma makes a tuple', () => {
   assert.is(value('(x)'), 'x');
   assert.is(value('(x) + 1'), '(+ x 1)');
