@@ -22,13 +22,14 @@ export const rawTracepoint: ProbeProvider = {
     if (spec.parts.length < 1 || spec.parts.length > 2 || !name || !/^\w+$/.test(name)) {
       return error(`\`${spec.text}\` is not a raw tracepoint`, spec.span, `write ${this.usage}, e.g. rawtracepoint:sched_switch`);
     }
-    const args = typedArgs(kernel, name);
     const probe: ConcreteProbe = {
       provider: this, spec, name: `rawtracepoint:${name}`, programType: 'raw_tracepoint',
       attach: { kind: 'raw_tracepoint', name },
       argOffsets: Array.from({ length: MAX_RAW_ARGS }, (_, i) => i * 8),
     };
-    if (args) probe.args = args;
+    // Looked up when a script reads `args`: a script that only uses arg0... never indexes BTF.
+    let args: { value: ReturnType<typeof typedArgs> } | undefined;
+    Object.defineProperty(probe, 'args', { enumerable: true, get: () => (args ??= { value: typedArgs(kernel, name) }).value });
     return [probe];
   },
 };
