@@ -1039,7 +1039,8 @@ class UnitLowerer implements Lowerer {
       return { base: at.base, off: at.off, space: 'local' };
     }
     const m = this.ut.members.get(e)!;
-    if (e.arrow) {
+    // `p->f`, and `p.f` on a pointer: read through it.
+    if (e.arrow || isPointer(this.typeOf(e.object))) {
       const at = this.pointerAddress(e.object);
       return { ...at, off: m.offset };
     }

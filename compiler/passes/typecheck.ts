@@ -102,12 +102,13 @@ function storedInt(t: Type & { kind: 'int' }): Type {
 }
 
 /**
- * The pointer expression a field chain reads through (`$sk` in `$sk->a.b`, `$p` in `(*$p).a`), or
- * undefined when the struct is a copy (a variable or map value), which has no address a probe can use.
+ * The pointer expression a field chain reads through (`$sk` in `$sk->a.b` and `$sk.a.b`, `$p` in
+ * `(*$p).a`), or undefined when the struct is a copy (a variable or map value), which has no address a
+ * probe can use.
  */
-function addressBase(e: Expr): Expr | undefined {
+function addressBase(e: Expr, typeOf: (e: Expr) => Type): Expr | undefined {
   let at = e;
-  while (at.kind === 'Field' && !at.arrow) at = at.object;
+  while (at.kind === 'Field' && !at.arrow && !isPointer(typeOf(at.object))) at = at.object;
   if (at.kind === 'Field') return at.object;
   if (at.kind === 'Unary' && at.op === '*') return at.operand;
   return undefined;
@@ -834,10 +835,7 @@ class UnitChecker implements Checker {
           return t.elems[i]!;
         }
         if (t.kind === 'int' && t.pointee?.kind === 'kstruct') {
-          if (!e.arrow) {
-            this.error(`\`${typeName(t)}\` is a pointer: use \`->${e.field}\``, e.fieldSpan);
-            return ERROR;
-          }
+          // `p.f` reads through the pointer as `p->f` does (the newest bpftrace: `.` dereferences).
           return this.memberOf(e, this.member(t.pointee, e.field, e.fieldSpan));
         }
         if (t.kind === 'kstruct') {
@@ -926,7 +924,7 @@ class UnitChecker implements Checker {
   private addressOf(operand: Expr, t: Type, e: Expr): Type {
     if (operand.kind === 'Unary' && operand.op === '*') return this.typeOf(operand.operand);
     const member = operand.kind === 'Field' ? this.members.get(operand) : undefined;
-    const base = member ? addressBase(operand) : undefined;
+    const base = member ? addressBase(operand, (x) => this.typeOf(x)) : undefined;
     if (!member || !base) {
       const what = operand.kind === 'Var' ? 'a variable' : operand.kind === 'Map' ? 'a map' : operand.kind === 'Field' ? 'this field (it is not in kernel or user memory)' : 'this expression';
       this.error(`cannot take the address of ${what}`, operand.span, '`&` takes the address of a struct field reached through a pointer, e.g. `&$sk->__sk_common`');

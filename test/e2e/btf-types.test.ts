@@ -20,8 +20,8 @@ k('enum casts print by name with %s, as numbers with %d, and by name as map keys
   assert.is(r.stdout, 'PIDTYPE_TGID 99 1\nPIDTYPE_PGID\n\n\n@k[PIDTYPE_SID]: PIDTYPE_PID\n');
 });
 
-k('a whole struct prints `{ .field = value, ... }`, with print() and with printf %s', async () => {
-  const r = await runTsbt(['-q', '-e', 'BEGIN { print(curtask->nsproxy->uts_ns->name); printf("[%s]\\n", curtask->nsproxy->uts_ns->name); exit(); }']);
+k('a whole struct prints `{ .field = value, ... }`, with print() and with printf %s (`.` reads through pointers too)', async () => {
+  const r = await runTsbt(['-q', '-e', 'BEGIN { print(curtask->nsproxy->uts_ns->name); printf("[%s]\\n", curtask.nsproxy.uts_ns.name); exit(); }']);
   assert.is(r.code, 0, r.stderr);
   const domain = readFileSync('/proc/sys/kernel/domainname', 'utf8').trim();
   const name = `{ .sysname = ${osType()}, .nodename = ${readFileSync('/proc/sys/kernel/hostname', 'utf8').trim()}, .release = ${release()}, .version = ${version()}, .machine = ${machine()}, .domainname = ${domain} }`;

@@ -167,6 +167,12 @@ t('*p, &s->field and struct values: types and what they allow', () => {
   assert.equal(errors('BEGIN { $w = ((struct item *)0)->where; printf("%d", *$w); }'), [['conversion 1 expects an integer, but this is struct point', '*$w']]);
 });
 
+t('`.` on a pointer reads through it as `->` does (the newest bpftrace): the same program', () => {
+  const dot = ok('BEGIN { $i = (struct item *)0x1000; printf("%d %d %d\\n", $i.id, $i.where.y, (uint64)&$i.origin.y); }');
+  const arrow = ok('BEGIN { $i = (struct item *)0x1000; printf("%d %d %d\\n", $i->id, $i->where->y, (uint64)&$i->origin.y); }');
+  assert.is(dot.programs[0]!.bytecode, arrow.programs[0]!.bytecode);
+});
+
 t('errors: each at the text it is about, with a hint where one helps', () => {
   const cases: [string, [string, string][]][] = [
     ['BEGIN { $x = 5; print(*$x); }', [['cannot dereference int64: it is not a pointer', '*$x']]],
