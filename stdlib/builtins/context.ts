@@ -55,8 +55,9 @@ const COMM_SIZE = 16;
 export const comm: BuiltinVariable = {
   name: 'comm', summary: 'name of the current task (16 bytes)', type: () => str(COMM_SIZE),
   lowerInto(l, base, off, size, padded = true) {
-    // Zero first: kernels before 6.2 copy the name with strscpy, leaving the bytes after its NUL as they
-    // were, and a map key must not depend on stale stack bytes.
+    // Zero first: some kernels (6.2 and 6.3, before the fix "bpf: ensure all memory is initialized in
+    // bpf_get_current_comm") copy the name with strscpy, leaving the bytes after its NUL as they were,
+    // and a map key must not depend on stale stack bytes.
     if (padded) zeroMemory(l.b, base, off, size);
     l.b.call(Helper.get_current_comm, [reg(l.pointer(base, off)), imm(Math.min(size, COMM_SIZE))], false);
   },
