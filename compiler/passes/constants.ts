@@ -2,7 +2,7 @@
 // value must be known at compile time (unroll counts, histogram shapes) and to avoid emitting code.
 
 import type { Expr } from '../../grammar/ast.ts';
-import { type Type, elementSize, isPointer } from '../types/types.ts';
+import { type Type, elementSize, isBool, isPointer } from '../types/types.ts';
 
 export function constantValue(e: Expr, positional: readonly string[], typeOf: (e: Expr) => Type): bigint | undefined {
   const value = (x: Expr): bigint | undefined => constantValue(x, positional, typeOf);
@@ -39,6 +39,7 @@ export function constantValue(e: Expr, positional: readonly string[], typeOf: (e
       const v = value(e.expr);
       const t = typeOf(e);
       if (v === undefined || t.kind !== 'int') return undefined;
+      if (isBool(t)) return v !== 0n ? 1n : 0n;
       return t.signed ? BigInt.asIntN(t.size * 8, v) : BigInt.asUintN(t.size * 8, v);
     }
     default:

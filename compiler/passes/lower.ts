@@ -11,7 +11,7 @@ import { IrBuilder, imm, reg } from '../ir/builder.ts';
 import type { Base, IrProgram, Label, Operand, VReg } from '../ir/ir.ts';
 import type { CompileContext } from '../context.ts';
 import type { ConcreteProbe, EventArgPlan, Lowerer } from '../registry.ts';
-import { INT_TYPES, type RecordField, type Type, arithmeticResult, elementSize, isPointer, recordStorage, storageSize } from '../types/types.ts';
+import { INT_TYPES, type RecordField, type Type, arithmeticResult, elementSize, isBool, isPointer, recordStorage, storageSize } from '../types/types.ts';
 import { constantValue, fold } from './constants.ts';
 import { copyMemory, writeBytes, zeroMemory } from './memory.ts';
 import { fillPair } from './lower-formap.ts';
@@ -776,6 +776,16 @@ class UnitLowerer implements Lowerer {
         const t = this.typeOf(e);
         if (t.kind !== 'int') throw new Error('integer cast expected');
         const r = this.b.reg();
+        if (isBool(t)) {
+          // (bool)x is x != 0, as in C; truncating would make (bool)256 false.
+          const value = this.intReg(e.expr);
+          const done = this.b.label('bool');
+          this.b.mov(r, imm(0));
+          this.b.jcond('jeq', value, imm(0), done);
+          this.b.mov(r, imm(1));
+          this.b.place(done);
+          return reg(r);
+        }
         this.b.mov(r, this.int(e.expr));
         this.truncate(r, t.size, t.signed);
         return reg(r);

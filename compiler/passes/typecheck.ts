@@ -14,7 +14,7 @@ import type { CompileContext } from '../context.ts';
 import type { Checker, ConcreteProbe } from '../registry.ts';
 import type { KernelInfo } from '../kernel-info.ts';
 import { didYouMean } from '../suggest.ts';
-import { INT_TYPES, type Type, arithmeticResult, elementSize, isPointer, s64, storageSize, tupleOf, typeName, u64, voidType } from '../types/types.ts';
+import { INT_TYPES, type Type, boolType, arithmeticResult, elementSize, isPointer, s64, storageSize, tupleOf, typeName, u64, voidType } from '../types/types.ts';
 import { fromKernel } from '../types/from-kernel.ts';
 import type { KernelMember, KernelTypes } from '../types/kernel-types.ts';
 import { constantValue } from './constants.ts';
@@ -664,7 +664,7 @@ class UnitChecker implements Checker {
       case 'Int':
         return s64;
       case 'Bool':
-        return { kind: 'int', size: 1, signed: false };
+        return boolType;
       case 'Str':
         return { kind: 'string', size: literalBytes(e.value).length + 1 };
       case 'Positional': {

@@ -2,14 +2,14 @@
 // (`struct list_head *next`) cost nothing until a field is used.
 
 import type { KernelTypes } from './kernel-types.ts';
-import type { IntSize, Type } from './types.ts';
+import { type IntSize, type Type, boolType } from './types.ts';
 
 export function fromKernel(kt: KernelTypes, id: number, user: boolean): Type {
   const rid = kt.resolve(id);
   const t = kt.type(rid);
   switch (t.kind) {
     case 'int':
-      return { kind: 'int', size: intSize(t.size), signed: t.signed && !t.bool };
+      return t.bool ? boolType : { kind: 'int', size: intSize(t.size), signed: t.signed };
     case 'enum':
       // The values travel with the type, so that %s and print() can show them by name.
       return { kind: 'int', size: intSize(t.size), signed: t.signed, enum: { name: t.name, values: t.values } };

@@ -4,7 +4,7 @@
 
 import type { EnumNames, FieldLayout } from '../../runtime/artifact.ts';
 import type { KernelMember, KernelTypes } from './kernel-types.ts';
-import type { EnumType } from './types.ts';
+import { BOOL_ENUM, type EnumType } from './types.ts';
 
 /** Nesting deeper than this (structs in structs in arrays...) prints as an empty record. */
 const MAX_DEPTH = 16;
@@ -22,7 +22,8 @@ export function kernelTypeLayout(kt: KernelTypes, id: number, offset: number, de
   const t = kt.type(rid);
   switch (t.kind) {
     case 'int':
-      return intLayout(offset, t.size, t.signed && !t.bool);
+      // C's bool prints as false/true, as the script's bool does.
+      return t.bool ? { ...intLayout(offset, t.size, false), enum: enumNames(BOOL_ENUM) } : intLayout(offset, t.size, t.signed);
     case 'enum':
       return { ...intLayout(offset, t.size, t.signed), enum: enumNames(t) };
     case 'ptr':

@@ -44,6 +44,17 @@ export interface EnumType {
   values: readonly { name: string; value: bigint }[];
 }
 
+/**
+ * `bool` (newest bpftrace): a one-byte unsigned integer that is 0 or 1 and prints as `false`/`true`
+ * in print(), maps and %s — an enum with those two names, so it prints wherever enums do.
+ */
+export const BOOL_ENUM: EnumType = { name: 'bool', values: [{ name: 'false', value: 0n }, { name: 'true', value: 1n }] };
+export const boolType: Type & { kind: 'int' } = { kind: 'int', size: 1, signed: false, enum: BOOL_ENUM };
+
+export function isBool(t: Type): boolean {
+  return t.kind === 'int' && !t.pointee && t.enum === BOOL_ENUM;
+}
+
 export type AggregationKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist';
 
 /** The bucket layout of hist()/lhist(), fixed by the first call's constant arguments. */
@@ -74,7 +85,7 @@ export function str(size: number): Type {
 
 export function typeName(t: Type): string {
   switch (t.kind) {
-    case 'int': return t.pointee ? `${typeName(t.pointee)} *` : t.enum ? `enum ${t.enum.name || '(anonymous)'}` : `${t.signed ? 'int' : 'uint'}${t.size * 8}`;
+    case 'int': return t.pointee ? `${typeName(t.pointee)} *` : t.enum === BOOL_ENUM ? 'bool' : t.enum ? `enum ${t.enum.name || '(anonymous)'}` : `${t.signed ? 'int' : 'uint'}${t.size * 8}`;
     case 'kstruct': return t.name;
     case 'array': return `${typeName(t.elem)}[${t.count}]`;
     case 'inet': return 'inet';
@@ -163,7 +174,7 @@ export const INT_TYPES: Record<string, Type & { kind: 'int' }> = Object.fromEntr
     [`s${size * 8}`, int(size, true)], [`u${size * 8}`, int(size, false)],
     [`__s${size * 8}`, int(size, true)], [`__u${size * 8}`, int(size, false)],
   ]),
-  ['bool', int(1, false)], ['char', int(1, true)], ['unsigned char', int(1, false)], ['short', int(2, true)],
+  ['bool', boolType], ['char', int(1, true)], ['unsigned char', int(1, false)], ['short', int(2, true)],
   ['unsigned short', int(2, false)], ['int', int(4, true)], ['unsigned int', int(4, false)], ['unsigned', int(4, false)],
   ['long', int(8, true)], ['unsigned long', int(8, false)], ['long long', int(8, true)],
   ['unsigned long long', int(8, false)], ['size_t', int(8, false)], ['pid_t', int(4, true)],

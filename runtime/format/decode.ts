@@ -97,7 +97,9 @@ function formatTimestamp(ns: bigint, format: string): string {
 
 /** An enum's value by name; a value the enum does not name prints as its number (bpftrace). */
 export function enumValue(names: EnumNames, value: bigint): SymbolicValue {
-  return { kind: 'symbolic', text: names.names[value.toString()] ?? value.toString(), value };
+  const text = names.names[value.toString()] ?? value.toString();
+  // The compiler's bool is the enum `bool` { false, true } (compiler/types/types.ts BOOL_ENUM).
+  return names.name === 'bool' && (text === 'true' || text === 'false') ? { kind: 'symbolic', text, value, boolean: true } : { kind: 'symbolic', text, value };
 }
 
 /** `bits` bits starting `shift` bits into `size` little-endian bytes, sign-extended if signed. */

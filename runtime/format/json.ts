@@ -183,7 +183,7 @@ function jsonPrimitive(p: Primitive): string {
   if (typeof p === 'string') return jsonString(p);
   switch (p.kind) {
     case 'symbolic':
-      return p.value.toString();
+      return p.boolean ? p.text : p.value.toString();
     case 'record':
       return `{${p.fields.map((f) => `${jsonString(f.name)}: ${jsonPrimitive(f.value)}`).join(', ')}}`;
     case 'array':

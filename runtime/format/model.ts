@@ -18,6 +18,8 @@ export interface SymbolicValue {
   kind: 'symbolic';
   text: string;
   value: bigint;
+  /** A bool (`false`/`true`): JSON writes it as a JSON boolean, as the newest bpftrace does. */
+  boolean?: true;
 }
 
 /** A struct or union: its fields in order, printed `{ .a = 1, .b = abc }`. */

@@ -7,7 +7,7 @@ import { Helper } from '../../compiler/bpf/helpers.ts';
 import { imm, reg } from '../../compiler/ir/builder.ts';
 import type { BuiltinFunction, Checker, Lowerer } from '../../compiler/registry.ts';
 import type { MapSpec } from '../../runtime/artifact.ts';
-import { s64, voidType } from '../../compiler/types/types.ts';
+import { boolType, s64, voidType } from '../../compiler/types/types.ts';
 import { checkStackDepth, lowerStackDepth } from './stacks.ts';
 
 /** `f(@m[k1, k2])` or `f(@m, key)` (a tuple key for several parts): the entry as one map reference. */
@@ -79,7 +79,7 @@ export const del: BuiltinFunction = {
 
 export const hasKey: BuiltinFunction = {
   name: 'has_key', signature: 'has_key(@m, key)', role: 'value', rawArgs: true,
-  summary: '1 if the map has the key, else 0',
+  summary: 'true if the map has the key, else false (a bool)',
   check(call, c) {
     const entry = checkEntry('has_key', call, c);
     // A keyless aggregation lives in a per-CPU array, whose one slot always exists (bpftrace refuses
@@ -87,7 +87,7 @@ export const hasKey: BuiltinFunction = {
     if (entry && entry.keys.length === 0 && c.mapKeys(entry)?.value.kind === 'aggregation') {
       c.error(`\`has_key()\` needs a map with keys: \`${entry.name}\` has none and holds an aggregation, which is always there`, call.span);
     }
-    return s64;
+    return boolType;
   },
   lower(call, l) {
     const entry = entries.get(call)!;

@@ -6,7 +6,7 @@ import { literalBytes } from '../../grammar/literals.ts';
 import { Helper } from '../../compiler/bpf/helpers.ts';
 import { imm, reg } from '../../compiler/ir/builder.ts';
 import type { BuiltinFunction } from '../../compiler/registry.ts';
-import { type Type, storageSize, typeName } from '../../compiler/types/types.ts';
+import { type Type, boolType, storageSize, typeName } from '../../compiler/types/types.ts';
 import type { Expr } from '../../grammar/ast.ts';
 import { writeBytes, zeroMemory } from '../../compiler/passes/memory.ts';
 
@@ -102,13 +102,13 @@ export const strncmp: BuiltinFunction = {
 
 export const strcontains: BuiltinFunction = {
   name: 'strcontains', signature: 'strcontains(string haystack, string needle)', role: 'value',
-  summary: '1 if the string contains the needle (a string literal), 0 otherwise',
+  summary: 'true if the string contains the needle (a string literal), false otherwise (a bool)',
   check(call, c) {
     const [h, n] = call.args;
     if (call.args.length !== 2 || !h || c.typeOf(h).kind !== 'string' || n?.kind !== 'Str') {
       c.error('`strcontains()` takes a string and a string literal to look for', call.span);
     }
-    return { kind: 'int', size: 8, signed: true };
+    return boolType;
   },
   lower(call, l) {
     const [h, n] = call.args as [Expr, Expr & { kind: 'Str' }];
