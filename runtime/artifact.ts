@@ -50,7 +50,11 @@ export interface MapSpec {
   presentOffset?: number;
 }
 
-/** A map key: a C-laid-out struct of fields. A scalar map (`@x`) has no key layout. */
+/**
+ * A map key: a C-laid-out struct of fields, one per key part as the script writes them (`@m[1, a]`);
+ * a map whose one key is a tuple (`@m[(1, "a")]`) has one field per element, as bpftrace prints both
+ * alike. A key part that is a tuple is one 'tuple' field. A scalar map (`@x`) has no key layout.
+ */
 export interface KeyLayout {
   fields: FieldLayout[];
 }
@@ -86,7 +90,12 @@ export type FieldLayout =
    */
   | { kind: 'record'; offset: number; size: number; fields: { name: string; field: FieldLayout }[] }
   /** A C array of `count` elements, printed `[1,2,3]`; `elem` is laid out at offset 0 of each element. */
-  | { kind: 'array'; offset: number; size: number; count: number; elem: FieldLayout };
+  | { kind: 'array'; offset: number; size: number; count: number; elem: FieldLayout }
+  /**
+   * A tuple, printed `(1, abc)`; a tuple inside it prints in its own parentheses (`(1, (2, a))`). Each
+   * field's offset counts from the start of the tuple.
+   */
+  | { kind: 'tuple'; offset: number; size: number; fields: FieldLayout[] };
 
 /** A C enum's names by value (the value in decimal, as read with the field's signedness). */
 export interface EnumNames {
@@ -104,7 +113,8 @@ export interface EnumNames {
  *   truncating as bpftrace does); stats prints count, average and total.
  * - hist, lhist: one u64 count per bucket; the bucket index is the *last key field* (a u64 appended
  *   to the script's key), so one script-level entry is spread over several map entries.
- * - tuple: a C-laid-out struct of fields (plain, not per-CPU).
+ * - tuple: a C-laid-out struct of fields at offsets from the value's start (plain, not per-CPU); a
+ *   field may itself be a tuple.
  * - field: one field at offset 0 (plain, not per-CPU).
  */
 export type ValueKind =
@@ -279,8 +289,6 @@ export type EventArg =
   | FieldLayout
   | { kind: 'const'; value: string }
   | { kind: 'constInt'; value: string }
-  /** A tuple value in the record, printed `(1, abc)`. */
-  | { kind: 'tuple'; offset: number; size: number; fields: FieldLayout[] }
   /** `strftime(fmt, ns)`: nanoseconds since boot in the record, formatted as local time in user space. */
   | { kind: 'strftime'; offset: number; format: string };
 

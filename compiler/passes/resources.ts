@@ -180,8 +180,10 @@ function planMap(info: MapInfo, name: string, cx: CompileContext, kt: () => Kern
     const align = k.kind === 'string' ? 1 : 8;
     offset = Math.ceil(offset / align) * align;
     keyFields.push({ offset, size: storageSize(k) });
-    // A tuple key prints like several keys (`@[1, a]`), which is what bpftrace's keys are.
-    fields.push(...flatten(k, offset, kt));
+    // A map's one tuple key prints like several keys (`@[1, a]`): bpftrace's `@m[(1, "a")]` is
+    // `@m[1, "a"]`. Tuples inside it, or among several keys, keep their parentheses.
+    if (k.kind === 'tuple' && info.keys.length === 1) fields.push(...k.elems.map((e, i) => fieldLayout(e, offset + k.offsets[i]!, kt)));
+    else fields.push(fieldLayout(k, offset, kt));
     offset += storageSize(k);
   }
   const value = valueKind(info.value, kt);
@@ -237,30 +239,37 @@ function planArrayAggregation(info: MapInfo, name: string, kt: () => KernelTypes
   return { spec, info, keyFields: [], bucketOffset: 0 };
 }
 
-function flatten(t: Type, offset: number, kt: () => KernelTypes): FieldLayout[] {
+/** How user space reads a value of type `t` stored at `offset`. */
+function fieldLayout(t: Type, offset: number, kt: () => KernelTypes): FieldLayout {
   if (t.kind === 'int') {
     // Integers are stored as 8 bytes; enums print by name, pointers in hex.
-    return [{ kind: 'int', offset, size: 8, signed: t.signed, ...(t.enum && !t.pointee ? { enum: enumNames(t.enum) } : {}), ...(t.pointee ? { pointer: true } : {}) }];
+    return { kind: 'int', offset, size: 8, signed: t.signed, ...(t.enum && !t.pointee ? { enum: enumNames(t.enum) } : {}), ...(t.pointee ? { pointer: true } : {}) };
   }
-  if (t.kind === 'kstruct') return [kernelTypeLayout(kt(), t.id, offset)];
+  if (t.kind === 'kstruct') return kernelTypeLayout(kt(), t.id, offset);
   if (t.kind === 'record') {
     // A probe's `args` written whole (`print(args)`): a struct of its fields.
     const { offsets, size } = recordStorage(t);
-    return [{ kind: 'record', offset, size, fields: t.fields.map((f, i) => ({ name: f.name, field: flatten(f.type, offsets[i]!, kt)[0]! })) }];
+    return { kind: 'record', offset, size, fields: t.fields.map((f, i) => ({ name: f.name, field: fieldLayout(f.type, offsets[i]!, kt) })) };
   }
   if (t.kind === 'array') {
     const elem: FieldLayout = { kind: 'int', offset: 0, size: t.elem.size, signed: t.elem.signed, ...(t.elem.enum ? { enum: enumNames(t.elem.enum) } : {}) };
-    return [{ kind: 'array', offset, size: t.elem.size * t.count, count: t.count, elem }];
+    return { kind: 'array', offset, size: t.elem.size * t.count, count: t.count, elem };
   }
-  if (t.kind === 'string') return [{ kind: 'string', offset, size: t.size }];
-  if (t.kind === 'inet') return [{ kind: 'inet', offset, size: 24 }];
-  if (t.kind === 'stack') return [{ kind: 'stack', offset, size: 16, map: STACK_MAP, user: t.user, mode: t.mode, limit: t.limit }];
-  if (t.kind === 'symbol') return [{ kind: 'symbol', offset, size: 16, user: t.user }];
-  if (t.kind === 'buffer') return [{ kind: 'buffer', offset, size: storageSize(t) }];
-  if (t.kind === 'username') return [{ kind: 'username', offset, size: 8 }];
-  if (t.kind === 'timestamp') return [{ kind: 'timestamp', offset, size: 8, format: t.format }];
-  if (t.kind === 'tuple') return t.elems.flatMap((e, i) => flatten(e, offset + t.offsets[i]!, kt));
+  if (t.kind === 'string') return { kind: 'string', offset, size: t.size };
+  if (t.kind === 'inet') return { kind: 'inet', offset, size: 24 };
+  if (t.kind === 'stack') return { kind: 'stack', offset, size: 16, map: STACK_MAP, user: t.user, mode: t.mode, limit: t.limit };
+  if (t.kind === 'symbol') return { kind: 'symbol', offset, size: 16, user: t.user };
+  if (t.kind === 'buffer') return { kind: 'buffer', offset, size: storageSize(t) };
+  if (t.kind === 'username') return { kind: 'username', offset, size: 8 };
+  if (t.kind === 'timestamp') return { kind: 'timestamp', offset, size: 8, format: t.format };
+  // Nested tuples stay nested, as bpftrace prints them: `(1, (2, a))`.
+  if (t.kind === 'tuple') return { kind: 'tuple', offset, size: t.size, fields: tupleFields(t, kt) };
   throw new Error(`no layout for ${t.kind}`);
+}
+
+/** A tuple's elements, at offsets from the tuple's start. */
+function tupleFields(t: Type & { kind: 'tuple' }, kt: () => KernelTypes): FieldLayout[] {
+  return t.elems.map((e, i) => fieldLayout(e, t.offsets[i]!, kt));
 }
 
 function valueSize(v: ValueKind): number {
@@ -286,14 +295,14 @@ function valueKind(t: Type, kt: () => KernelTypes): ValueKind {
       }
     case 'string': return { kind: 'string', size: t.size };
     case 'int': {
-      const { kind: _, offset: _o, ...int } = flatten(t, 0, kt)[0] as FieldLayout & { kind: 'int' };
+      const { kind: _, offset: _o, ...int } = fieldLayout(t, 0, kt) as FieldLayout & { kind: 'int' };
       return { kind: 'int', ...int };
     }
-    case 'tuple': return { kind: 'tuple', size: t.size, fields: flatten(t, 0, kt) };
+    case 'tuple': return { kind: 'tuple', size: t.size, fields: tupleFields(t, kt) };
     // Values user space turns into text (an address, a stack, a symbol, a buffer...), structs and
     // arrays: one field.
     case 'inet': case 'stack': case 'symbol': case 'buffer': case 'username': case 'timestamp': case 'kstruct': case 'array':
-      return { kind: 'field', size: Math.ceil(storageSize(t) / 8) * 8, field: flatten(t, 0, kt)[0]! };
+      return { kind: 'field', size: Math.ceil(storageSize(t) / 8) * 8, field: fieldLayout(t, 0, kt) };
     default: throw new Error(`no map value kind for ${t.kind}`);
   }
 }
@@ -318,9 +327,8 @@ function layoutEvent(exprs: Expr[], types: Map<Expr, Type>, kt: () => KernelType
     const size = storageSize(t);
     if (t.kind === 'string') args.push({ kind: 'string', offset, size });
     else if (t.kind === 'inet' || t.kind === 'stack' || t.kind === 'symbol' || t.kind === 'buffer' || t.kind === 'username'
-      || t.kind === 'kstruct' || t.kind === 'array' || t.kind === 'record' || t.kind === 'int') args.push(flatten(t, offset, kt)[0]!);
+      || t.kind === 'kstruct' || t.kind === 'array' || t.kind === 'record' || t.kind === 'int' || t.kind === 'tuple') args.push(fieldLayout(t, offset, kt));
     else if (t.kind === 'timestamp') args.push({ kind: 'strftime', offset, format: t.format });
-    else if (t.kind === 'tuple') args.push({ kind: 'tuple', offset, size, fields: flatten(t, offset, kt) });
     else args.push({ kind: 'int', offset, size: 8, signed: false });
     plans.push({ expr, offset, size });
     offset += Math.ceil(size / 8) * 8;

@@ -3,7 +3,7 @@ import { renderValue } from './text.ts';
 import { decodeInet } from './inet.ts';
 import { bootNsToDate, strftime } from './strftime.ts';
 import type { EnumNames, EventArg, FieldLayout, KeyLayout, ValueKind } from '../artifact.ts';
-import type { MapValue, Primitive, PrintfArg, SymbolicValue, TupleValue } from './model.ts';
+import type { MapValue, Primitive, PrintfArg, SymbolicValue } from './model.ts';
 import { decodeUtf8Lossless } from './strings.ts';
 import { readBufferBytes, renderBuffer } from './buffer.ts';
 
@@ -72,6 +72,8 @@ export function decodeField(view: DataView, base: number, field: FieldLayout, co
       for (let i = 0; i < field.count; i++) values.push(decodeField(view, base + field.offset + i * stride, field.elem, context));
       return { kind: 'array', values };
     }
+    case 'tuple':
+      return { kind: 'tuple', values: field.fields.map((f) => decodeField(view, base + field.offset, f, context)) };
     case 'inet': return decodeInet(view, base + field.offset);
     case 'stack': case 'symbol': {
       const value = view.getBigUint64(base + field.offset, true);
@@ -169,10 +171,8 @@ export function decodeEventArgs(args: EventArg[], record: DataView): PrintfArg[]
       case 'string': return readCStringBytes(record, arg.offset, arg.size);
       case 'inet': case 'stack': case 'symbol': case 'username': case 'timestamp': return decodeField(record, 0, arg) as PrintfArg;
       case 'buffer': return { kind: 'buffer', bytes: readBufferBytes(record, arg.offset, arg.size) };
-      // Structs and arrays print as print() shows them.
-      case 'record': case 'array': return renderValue(decodeField(record, 0, arg)).slice(0, -1);
-      // A tuple prints as `(1, abc)`, as print() shows it.
-      case 'tuple': return renderValue(decodeEventValue(arg, record)).slice(0, -1);
+      // Structs, arrays and tuples print as print() shows them (`(1, (2, abc))`).
+      case 'record': case 'array': case 'tuple': return renderValue(decodeField(record, 0, arg)).slice(0, -1);
       case 'strftime': return formatTimestamp(record.getBigUint64(arg.offset, true), arg.format);
     }
   });
@@ -182,9 +182,8 @@ export function decodeEventArgs(args: EventArg[], record: DataView): PrintfArg[]
  * The value `print(value)` prints, from its event record: strings as text, tuples as tuples, structs
  * and arrays as values (the renderers print them), enums and pointers symbolic.
  */
-export function decodeEventValue(arg: EventArg, record: DataView): Primitive | TupleValue {
-  if (arg.kind === 'tuple') return { kind: 'tuple', values: arg.fields.map((f) => decodeField(record, 0, f)) };
-  if (arg.kind === 'record' || arg.kind === 'array' || arg.kind === 'int' || arg.kind === 'bitfield') return decodeField(record, 0, arg);
+export function decodeEventValue(arg: EventArg, record: DataView): Primitive {
+  if (arg.kind === 'tuple' || arg.kind === 'record' || arg.kind === 'array' || arg.kind === 'int' || arg.kind === 'bitfield') return decodeField(record, 0, arg);
   const [value] = decodeEventArgs([arg], record);
   if (value instanceof Uint8Array) return bytesToText(value);
   // A buffer prints as printf's %r shows it.

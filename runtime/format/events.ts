@@ -2,7 +2,7 @@
 // lines, print() values and maps, time, cat, system, the maps at exit, lost events) and the events
 // around them (probes attached, maps that were full). The session produces them; the text and JSON
 // renderers (render.ts) and API users (Session.events(), onEvent) read them.
-import type { MapDump, PrintfArg, Primitive, TupleValue } from './model.ts';
+import type { MapDump, PrintfArg, Primitive } from './model.ts';
 
 /** Every probe is attached and enabled (BEGIN's output follows this event, as in bpftrace). */
 export interface AttachedEvent {
@@ -27,7 +27,7 @@ export interface PrintfRecord {
 /** `print(value)` of something that is not a map. */
 export interface ValueEvent {
   kind: 'value';
-  value: Primitive | TupleValue;
+  value: Primitive;
 }
 
 /** `print(@map[, top[, div]])`: the whole map; `top` (0: all) and `div` (1: as is) as the script gave them. */

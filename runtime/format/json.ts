@@ -24,7 +24,7 @@
 // (we write every integer as a number, as 0.17 does: JSON.parse rounds those beyond 2^53).
 import type { ValueKind } from '../artifact.ts';
 import { hist2BucketEnd, hist2BucketStart, lhistBucketEnd, lhistBucketStart } from './hist.ts';
-import type { HistValue, MapDump, MapValue, Primitive, TupleValue } from './model.ts';
+import type { HistValue, MapDump, MapValue, Primitive } from './model.ts';
 import { decodeUtf8Lossless, toWellFormed } from './strings.ts';
 import { histRows, renderPrimitive, sortByName, type RenderOptions } from './text.ts';
 
@@ -85,7 +85,7 @@ export function jsonMapFull(map: string, maxEntries: number, droppedUpdates: num
 }
 
 /** print(value) of a value that is not a map: `{"type": "value", "data": 5}`, `... "data": [1,"a"]}`. */
-export function jsonValue(value: Primitive | TupleValue): string {
+export function jsonValue(value: Primitive): string {
   return `{"type": "value", "data": ${jsonMapValue(value, 1n)}}\n`;
 }
 
@@ -165,8 +165,6 @@ function jsonMapValue(value: MapValue, div: bigint): string {
   switch (value.kind) {
     case 'stats':
       return `{"count": ${value.count}, "average": ${value.average}, "total": ${value.total}}`;
-    case 'tuple':
-      return `[${value.values.map(jsonPrimitive).join(',')}]`;
     case 'hist':
       throw new Error('a histogram needs its map kind to be written');
     default:
@@ -176,7 +174,8 @@ function jsonMapValue(value: MapValue, div: bigint): string {
 
 /**
  * One value in JSON, as the newest bpftrace writes it: enums and pointers as their numbers, structs as
- * objects (`{"a": 1, "b": "x"}`, spaced), arrays as arrays (`[1,2]`, unspaced).
+ * objects (`{"a": 1, "b": "x"}`, spaced), arrays and tuples as arrays (`[1,2]`, `[1,[2,"a"]]`, unspaced;
+ * bpftrace 0.17 writes nested tuples the same way).
  */
 function jsonPrimitive(p: Primitive): string {
   if (typeof p === 'bigint') return p.toString();
@@ -187,11 +186,15 @@ function jsonPrimitive(p: Primitive): string {
     case 'record':
       return `{${p.fields.map((f) => `${jsonString(f.name)}: ${jsonPrimitive(f.value)}`).join(', ')}}`;
     case 'array':
+    case 'tuple':
       return `[${p.values.map(jsonPrimitive).join(',')}]`;
   }
 }
 
-// Keys are text, as the text output shows them (an enum key by name).
+// Keys are text, as the text output shows them (an enum key by name). A key part that is a tuple keeps
+// its parentheses without the spaces (`"(1,2),3"`), as the newest bpftrace writes it.
 function keyPart(p: Primitive): string {
-  return typeof p === 'string' ? p : renderPrimitive(p, { raw: true });
+  if (typeof p === 'string') return p;
+  if (typeof p === 'object' && p.kind === 'tuple') return `(${p.values.map(keyPart).join(',')})`;
+  return renderPrimitive(p, { raw: true });
 }

@@ -4,11 +4,11 @@ import type { FieldLayout, ValueKind } from '../artifact.ts';
 
 /**
  * One decoded value: integers as bigint (sign already applied), strings as text, and the values that
- * print differently from what they hold (symbolic), structs (record) and arrays. Strings are decoded
+ * print differently from what they hold (symbolic), structs (record), arrays and tuples. Strings are decoded
  * losslessly (strings.ts): a byte that is not valid UTF-8 is kept as a lone surrogate U+DC80..U+DCFF,
  * which `textToBytes` turns back into the byte.
  */
-export type Primitive = bigint | string | SymbolicValue | RecordValue | ArrayValue;
+export type Primitive = bigint | string | SymbolicValue | RecordValue | ArrayValue | TupleValue;
 
 /**
  * A number that prints as text: an enum's value by name (`TCP_LISTEN`), a pointer in hex. %d and the
@@ -31,6 +31,12 @@ export interface RecordValue {
 /** A C array, printed `[1,2,3]`. */
 export interface ArrayValue {
   kind: 'array';
+  values: Primitive[];
+}
+
+/** A tuple, printed `(1, abc)`; its elements may be tuples (`(1, (2, a))`). */
+export interface TupleValue {
+  kind: 'tuple';
   values: Primitive[];
 }
 
@@ -66,20 +72,17 @@ export interface HistValue {
   buckets: HistBucket[];
 }
 
-/** A tuple stored as a map value: one element per field. */
-export interface TupleValue {
-  kind: 'tuple';
-  values: Primitive[];
-}
-
 /**
  * A map value once its per-CPU copies are reduced: count, sum, min, max, avg (the average) and plain
  * integers are bigints, strings are text, and stats, hist/lhist and tuples are objects with a `kind`.
  */
-export type MapValue = Primitive | StatsValue | HistValue | TupleValue;
+export type MapValue = Primitive | StatsValue | HistValue;
 
 export interface MapEntry {
-  /** One element per key field; empty for a scalar map. For hist/lhist: the script's key, without the bucket. */
+  /**
+   * One element per key field (a key part that is a tuple is one TupleValue); empty for a scalar map.
+   * For hist/lhist: the script's key, without the bucket.
+   */
   key: Primitive[];
   value: MapValue;
 }

@@ -62,18 +62,24 @@ function compareBigints(a: bigint, b: bigint): number {
 
 /**
  * Field by field, the first field first. bpftrace compares integer fields as unsigned (so -1 comes
- * after 5) and string fields bytewise with strncmp.
+ * after 5) and string fields bytewise with strncmp; a tuple field compares its own fields the same way.
  */
 export function compareKeys(a: Primitive[], b: Primitive[], fields: FieldLayout[]): number {
   for (let i = 0; i < fields.length; i++) {
-    const field = fields[i];
-    const order =
-      field.kind === 'int'
-        ? compareUnsigned(numberOf(a[i]), numberOf(b[i]), field.size * 8)
-        : compareBytes(textToBytes(a[i] as string), textToBytes(b[i] as string));
+    const order = compareField(a[i], b[i], fields[i]!);
     if (order !== 0) return order;
   }
   return 0;
+}
+
+function compareField(a: Primitive | undefined, b: Primitive | undefined, field: FieldLayout): number {
+  if (field.kind === 'int') return compareUnsigned(numberOf(a), numberOf(b), field.size * 8);
+  if (field.kind === 'tuple') return compareKeys(elementsOf(a), elementsOf(b), field.fields);
+  return compareBytes(textToBytes(a as string), textToBytes(b as string));
+}
+
+function elementsOf(p: Primitive | undefined): Primitive[] {
+  return typeof p === 'object' && p.kind === 'tuple' ? p.values : [];
 }
 
 function compareUnsigned(a: bigint, b: bigint, bits: number): number {

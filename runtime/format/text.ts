@@ -6,7 +6,7 @@
 // are, which is what bpftrace itself does.
 import type { ValueKind } from '../artifact.ts';
 import { hist2Label, lhistLabel } from './hist.ts';
-import type { HistValue, MapDump, MapEntry, MapValue, Primitive, TupleValue } from './model.ts';
+import type { HistValue, MapDump, MapEntry, MapValue, Primitive } from './model.ts';
 import { displayString, type EscapeOptions } from './strings.ts';
 
 /** print(@m, top, div) and the escaping choice. */
@@ -66,7 +66,10 @@ export function renderMap(dump: MapDump, options: RenderOptions = {}): string {
   return lines.join('\n') + '\n' + trailer;
 }
 
-/** Key fields joined by `, `; strings are not quoted (`@m[bash, 2]`), but escaped unless `raw`. */
+/**
+ * Key fields joined by `, `; strings are not quoted (`@m[bash, 2]`), but escaped unless `raw`. A key
+ * part that is a tuple keeps its parentheses (`@m[(1, 2), 3]`), as in the newest bpftrace.
+ */
 export function renderKey(key: Primitive[], options?: EscapeOptions): string {
   return key.map((p) => renderPrimitive(p, options)).join(', ');
 }
@@ -75,7 +78,7 @@ export function renderKey(key: Primitive[], options?: EscapeOptions): string {
  * What `print(value)` prints for a value that is not a map: the value and a newline (`5`, `abc`,
  * `(1, abc)`).
  */
-export function renderValue(value: Primitive | TupleValue, options?: EscapeOptions): string {
+export function renderValue(value: Primitive, options?: EscapeOptions): string {
   return renderMapValue(value, 1n, options) + '\n';
 }
 
@@ -134,8 +137,6 @@ function renderMapValue(value: MapValue, div: bigint, options?: EscapeOptions): 
   switch (value.kind) {
     case 'stats':
       return `count ${value.count}, average ${value.average}, total ${value.total}`;
-    case 'tuple':
-      return `(${value.values.map((v) => renderPrimitive(v, options)).join(', ')})`;
     case 'hist':
       throw new Error('a histogram prints on lines of its own');
     default:
@@ -145,7 +146,8 @@ function renderMapValue(value: MapValue, div: bigint, options?: EscapeOptions): 
 
 /**
  * One value as bpftrace's text output shows it: enums by name and pointers in hex (symbolic), structs
- * as `{ .a = 1, .b = abc }` (`{}` when empty), arrays as `[1,2,3]` (no spaces, as bpftrace).
+ * as `{ .a = 1, .b = abc }` (`{}` when empty), arrays as `[1,2,3]` (no spaces, as bpftrace), tuples
+ * as `(1, abc)` and a tuple inside one in its own parentheses (`(1, (2, abc))`).
  */
 export function renderPrimitive(value: Primitive, options?: EscapeOptions): string {
   if (typeof value === 'bigint') return value.toString();
@@ -157,6 +159,8 @@ export function renderPrimitive(value: Primitive, options?: EscapeOptions): stri
       return value.fields.length === 0 ? '{}' : `{ ${value.fields.map((f) => `.${f.name} = ${renderPrimitive(f.value, options)}`).join(', ')} }`;
     case 'array':
       return `[${value.values.map((v) => renderPrimitive(v, options)).join(',')}]`;
+    case 'tuple':
+      return `(${value.values.map((v) => renderPrimitive(v, options)).join(', ')})`;
   }
 }
 

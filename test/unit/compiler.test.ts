@@ -96,6 +96,19 @@ t('maps get tsbt_ names, per-CPU hashes for aggregations, C-laid-out keys', () =
   assert.equal(maps['@s']!.value, { kind: 'sum', signed: true });
 });
 
+t('nested tuples keep nested layouts; only a map\'s single tuple key is split into key fields', () => {
+  const r = build('BEGIN < @one[(1, "ab")] = 1; @two[(1, 2), 3] = 1; @v[1] = (3, (4, "b")); print((5, (6, 7))); >');
+  const maps = Object.fromEntries(r.artifact!.maps.map((m) => [m.scriptName ?? m.name, m]));
+  const s64 = (offset: number) => ({ kind: 'int', offset, size: 8, signed: true });
+  // `@one[(1, "ab")]` is `@one[1, "ab"]`: two key fields.
+  assert.equal(maps['@one']!.key!.fields, [s64(0), { kind: 'string', offset: 8, size: 3 }]);
+  // A key part that is a tuple: one field with its own fields, offsets from the tuple's start.
+  assert.equal(maps['@two']!.key!.fields, [{ kind: 'tuple', offset: 0, size: 16, fields: [s64(0), s64(8)] }, s64(16)]);
+  assert.equal(maps['@v']!.value, { kind: 'tuple', size: 24, fields: [s64(0), { kind: 'tuple', offset: 8, size: 16, fields: [s64(0), { kind: 'string', offset: 8, size: 2 }] }] });
+  const print = r.artifact!.events.find((e) => e.kind === 'printValue')!;
+  assert.equal('value' in print && print.value, { kind: 'tuple', offset: 8, size: 24, fields: [s64(0), { kind: 'tuple', offset: 8, size: 16, fields: [s64(0), s64(8)] }] });
+});
+
 t('tracepoint args are loaded straight from the context, signed narrow fields sign-extended', () => {
   const lines = asm('tracepoint:sched:sched_process_exec < @[args->pid] = count(); >');
   assert.ok(lines.includes('r1 = *(u32 *)(r6 +12)') || lines.some((l) => /= \*\(u32 \*\)\(r\d \+12\)/.test(l)), lines.join('\n'));
