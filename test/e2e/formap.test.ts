@@ -23,6 +23,10 @@ const cases: [name: string, script: string, expected: string, code?: number][] =
   ['printf and print of the pair and its parts',
     'BEGIN { @one[7, "seven"] = (1, "uno"); for ($kv : @one) { printf("%d %s %d %s\\n", $kv.0.0, $kv.0.1, $kv.1.0, $kv.1.1); print($kv.0); print($kv.1); } clear(@one); exit(); }',
     '7 seven 1 uno\n(7, seven)\n(1, uno)\n\n\n\n'],
+  // The newest bpftrace: the pair of a map with several keys is ((key1, key2), value), printed nested.
+  ['print and %s of the whole pair: nested tuples',
+    'BEGIN { @one[7, "seven"] = (1, "uno"); @s[1] = (2, "a"); for ($kv : @one) { print($kv); printf("%s\\n", $kv); } for ($kv : @s) { print($kv); @copy[$kv.0, $kv] = 1; } clear(@one); clear(@s); exit(); }',
+    '((7, seven), (1, uno))\n((7, seven), (1, uno))\n(1, (2, a))\n\n\n@copy[1, (1, (2, a))]: 1\n\n\n'],
   ['continue skips an entry, break stops at the first',
     'BEGIN { @i[1] = 1; @i[2] = 2; @i[3] = 3; @i[4] = 4; $t = 0; $b = 0; for ($kv : @i) { if ($kv.0 == 2) { continue; } $t += $kv.1; } for ($kv : @i) { $b++; break; $b = 100; } printf("%d %d\\n", $t, $b); clear(@i); exit(); }',
     '8 1\n\n\n\n'],

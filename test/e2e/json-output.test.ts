@@ -73,6 +73,24 @@ k('printf, print() of values and maps, time, and every kind of map at exit: bpft
   assert.equal(recs.find((x) => x.type === 'stats' && '@s' in (x.data as object))?.data, { '@s': { count: 2, average: 15, total: 30 } });
 });
 
+k('nested tuples: arrays in arrays (bpftrace 0.17\'s lines); tuple key parts as the newest bpftrace writes them', async () => {
+  const r = await runTsbt(['-q', '-f', 'json', '-e',
+    'BEGIN { $t = (1, (2, "a")); print($t); @m[1] = (3, (4, "b"), 5); @n["x"] = ((1, -2), ("s", (3, "d"))); exit(); }']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, [
+    '{"type": "value", "data": [1,[2,"a"]]}',
+    '{"type": "map", "data": {"@m": {"1": [3,[4,"b"],5]}}}',
+    '{"type": "map", "data": {"@n": {"x": [[1,-2],["s",[3,"d"]]]}}}',
+  ].map((l) => `${l}\n`).join(''));
+  assert.equal(records(r.stdout)[0], { type: 'value', data: [1, [2, 'a']] });
+  // bpftrace 0.17 refuses tuples as key parts. The newest writes a key as its text without the outer
+  // parentheses and without spaces.
+  const keys = await runTsbt(['-q', '-f', 'json', '-e', 'BEGIN { @k[(1, 2), 3] = 1; @k[(0, -1), 5] = 2; @one[(5, "x")] = 3; exit(); }']);
+  assert.is(keys.code, 0, keys.stderr);
+  assert.is(keys.stdout, '{"type": "map", "data": {"@k": {"(1,2),3": 1, "(0,-1),5": 2}}}\n{"type": "map", "data": {"@one": {"5,x": 3}}}\n');
+  records(keys.stdout);
+});
+
 k('--format json with -q: no attached_probes record; -o FILE gets the JSON, stdout nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsbt-json-'));
   const file = join(dir, 'out.json');
