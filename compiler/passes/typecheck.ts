@@ -758,6 +758,9 @@ class UnitChecker implements Checker {
           this.error(`cannot cast ${typeName(from)} to ${typeName(to)}`, e.span, 'casts convert between integers and pointers');
           return ERROR;
         }
+        // A pointer cast to another pointer type stays in its address space: `(struct task_struct *)curtask`
+        // is a kernel pointer in a system call tracepoint too (bpftrace's naptime.bt relies on it).
+        if (isPointer(from) && isPointer(to) && from.user !== undefined) return inAddressSpace(to, from.user);
         return to;
       }
       case 'Tuple': {
@@ -1054,4 +1057,11 @@ class UnitChecker implements Checker {
     if (keys.includes(ERROR) || (m.keys.length > 0 && !this.unifyKeys(m, info, keys))) return undefined;
     return info;
   }
+}
+
+/** A pointer type whose reads (and those of the struct it points to) go to user or kernel memory. */
+function inAddressSpace(t: Type & { kind: 'int'; pointee: Type }, user: boolean): Type {
+  const p = t.pointee;
+  const pointee: Type = p.kind === 'kstruct' ? { ...p, user } : isPointer(p) ? inAddressSpace(p, user) : p;
+  return { ...t, pointee, user };
 }

@@ -4,7 +4,7 @@
 import { error } from '../../grammar/diagnostics.ts';
 import type { ConcreteProbe, ProbeProvider } from '../../compiler/registry.ts';
 import type { KernelInfo, TracepointField } from '../../compiler/kernel-info.ts';
-import type { RecordField, Type } from '../../compiler/types/types.ts';
+import { INT_TYPES, type RecordField, type Type } from '../../compiler/types/types.ts';
 import { fromKernel } from '../../compiler/types/from-kernel.ts';
 import { closest } from '../../compiler/suggest.ts';
 
@@ -33,8 +33,9 @@ export const tracepoint: ProbeProvider = {
       probes.push({
         provider: this, spec, name: `tracepoint:${m.category}:${m.event}`, programType: 'tracepoint',
         attach: { kind: 'tracepoint', category: m.category, event: m.event },
-        args: { kind: 'record', name: `struct ${m.category}:${m.event} args`, fields: recordFields(fields, kernel) },
-        // System call arguments that are pointers point into the calling process.
+        // System call arguments that are pointers point into the calling process (bpftrace reads them
+        // with probe_read_user too); the other events hold kernel pointers.
+        args: { kind: 'record', name: `struct ${m.category}:${m.event} args`, fields: recordFields(fields, kernel, m.category === 'syscalls') },
         userPointers: m.category === 'syscalls',
       });
     }
@@ -44,14 +45,57 @@ export const tracepoint: ProbeProvider = {
 };
 
 /** The fields a script can read: the event's own (the `common_` header is left out, as in bpftrace). */
-function recordFields(fields: TracepointField[], kernel: KernelInfo): RecordField[] {
+function recordFields(fields: TracepointField[], kernel: KernelInfo, user: boolean): RecordField[] {
   const out: RecordField[] = [];
   for (const f of fields) {
     if (f.name.startsWith('common_')) continue;
-    const type = enumField(f, kernel) ?? fieldType(f);
+    const pointer = pointerField(f, kernel, user);
+    if (typeof pointer === 'function') {
+      // Typed from BTF when the script reads the field: an event with `struct x *` fields that the script
+      // does not follow never indexes BTF.
+      const field = { name: f.name, offset: f.offset } as RecordField;
+      let type: Type | undefined;
+      Object.defineProperty(field, 'type', { enumerable: true, get: () => (type ??= pointer() ?? fieldType(f)!) });
+      out.push(field);
+      continue;
+    }
+    const type = pointer ?? enumField(f, kernel) ?? fieldType(f);
     if (type) out.push({ name: f.name, offset: f.offset, type, ...(f.typeText.startsWith('__data_loc') ? { dataLoc: true } : {}) });
   }
   return out;
+}
+
+/** Words in a tracefs pointer type that do not change what it points to. */
+const POINTER_QUALIFIERS = /\b(const|volatile|restrict|__user|__kernel|__iomem|__percpu|__rcu|__force|__seg_gs|__seg_fs)\b/g;
+
+/**
+ * A pointer field (`struct __kernel_timespec * rqtp`, `const char * filename`, `void * skbaddr`) as a
+ * pointer to what the format names, as bpftrace types it: `args->rqtp->tv_sec` reads through it, and it
+ * prints in hex in maps and print(). `void`, `char` and the language's integer names need no BTF; a
+ * struct, union, enum or typedef is looked up in BTF, lazily (the returned function), and a name BTF does
+ * not have leaves the field a plain number, as before.
+ */
+function pointerField(f: TracepointField, kernel: KernelInfo, user: boolean): Type | (() => Type | undefined) | undefined {
+  if (f.size !== 8 || !f.typeText.includes('*') || f.typeText.includes('[') || f.typeText.includes('(')) return undefined;
+  const text = f.typeText.replace(POINTER_QUALIFIERS, ' ');
+  const stars = (text.match(/\*/g) ?? []).length;
+  const base = text.replace(/\*/g, ' ').replace(/\s+/g, ' ').trim();
+  const wrap = (pointee: Type): Type => {
+    let t: Type = pointee;
+    for (let i = 0; i < stars; i++) t = { kind: 'int', size: 8, signed: false, pointee: t, user };
+    return t;
+  };
+  if (base === 'void') return wrap({ kind: 'void' });
+  const int = INT_TYPES[base];
+  if (int) return wrap(int);
+  const named = /^(struct|union|enum) (\w+)$/.exec(base);
+  if (!named && !/^\w+$/.test(base)) return undefined;
+  return () => {
+    const kt = kernel.kernelTypes();
+    if ('unavailable' in kt) return undefined;
+    const id = named ? kt.findType(named[1] as 'struct' | 'union' | 'enum', named[2]!) : kt.findType('typedef', base);
+    return id === undefined ? undefined : wrap(fromKernel(kt, id, user));
+  };
 }
 
 const SIGNED_C_TYPE = /^(const )?(int|long|short|long long|signed( \w+)?|s8|s16|s32|s64|__s8|__s16|__s32|__s64|pid_t|ssize_t|off_t|loff_t|time64_t|ktime_t|clockid_t|key_serial_t|int(8|16|32|64)_t)$/;

@@ -97,4 +97,39 @@ k('an enum inside a struct reached from a tracepoint (a listening socket is SS_U
   assert.is(r.stdout, 'SS_UNCONNECTED 1\n\n\n');
 });
 
+/** A nanosleep(2) of 1.05 s by perl (coreutils' sleep uses clock_nanosleep); its pid and parent's. */
+function perlNanosleep(): { pid: number; ppid: number } {
+  const out = execFileSync('perl', ['-e', 'my $t = pack("qq", 1, 50000000); syscall(35, $t, 0); print "$$ ", getppid(), "\n"'], { encoding: 'utf8' });
+  const [pid, ppid] = out.trim().split(' ').map(Number);
+  return { pid: pid!, ppid: ppid! };
+}
+
+k('bpftrace\'s naptime.bt runs unchanged: args->rqtp->tv_sec through a typed syscall pointer (user memory), curtask\'s parent (kernel)', async () => {
+  let sleeper: { pid: number; ppid: number } | undefined;
+  const r = await runTsbt(['/usr/sbin/naptime.bt'], {
+    onAttached: (child) => {
+      sleeper = perlNanosleep();
+      child.kill('SIGINT');
+    },
+  });
+  assert.is(r.code, 0, r.stderr);
+  assert.ok(r.stdout.startsWith('Tracing sleeps. Hit Ctrl-C to end.\nTIME     PPID   PCOMM            PID    COMM             SECONDS\n'), r.stdout);
+  const line = r.stdout.split('\n').find((l) => new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${sleeper!.ppid} +node +${sleeper!.pid} +perl +`).test(l));
+  assert.is(line?.slice(9), `${String(sleeper!.ppid).padEnd(6)} ${'node'.padEnd(16)} ${String(sleeper!.pid).padEnd(6)} ${'perl'.padEnd(16)} 1.050`, r.stdout.slice(0, 2000));
+});
+
+k('tracepoint pointer fields: %d %p %llx, map keys and values, print(), comparisons; kernel pointers outside syscalls', async () => {
+  const r = await runTsbt(['-e', 'tracepoint:syscalls:sys_enter_nanosleep /comm == "perl"/ { printf("%d %d %d|%p|%llx|%d\\n", args->rqtp->tv_sec, args->rqtp->tv_nsec, args->rmtp == 0, args->rqtp, args->rqtp, args->rqtp > 4096); @k[args->rqtp] = 1; @v = args->rqtp; print(args->rmtp); exit(); }'], {
+    onAttached: () => void perlNanosleep(),
+  });
+  assert.is(r.code, 0, r.stderr);
+  const m = /^1 50000000 1\|0x([0-9a-f]+)\|([0-9a-f]+)\|1\n0x0\n\n\n@k\[0x([0-9a-f]+)\]: 1\n@v: 0x([0-9a-f]+)\n$/.exec(r.stdout);
+  assert.ok(m && m[1] === m[2] && m[2] === m[3] && m[3] === m[4], r.stdout);
+  // mmap:exit_mmap holds kernel pointers: struct mm_struct * mm, struct maple_tree * mt (&mm->mm_mt).
+  const exit = await runTsbt(['-q', '-c', '/bin/true', '-e',
+    'tracepoint:mmap:exit_mmap /pid == cpid && comm == "true"/ { printf("%s %d\\n", str(args->mm->exe_file->f_path.dentry->d_name.name), args->mt == &args->mm->mm_mt); exit(); }']);
+  assert.is(exit.code, 0, exit.stderr);
+  assert.is(exit.stdout, 'true 1\n\n\n');
+});
+
 t.run();

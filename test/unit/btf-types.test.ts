@@ -26,6 +26,7 @@ import { BtfEncoder } from '../fixtures/btf/encoder.ts';
  *   struct item *next;                // 48
  * };
  * struct big { char data[300]; };  struct holder { struct opaque *secret; };  (struct opaque: declared only)
+ * struct task_struct { int pid; int tgid; };  (what curtask points to)
  * void handle_item(struct item *item, int code);  raw tracepoint item_event(struct item *item, int code)
  */
 function fixtureBtf(): Btf {
@@ -50,6 +51,7 @@ function fixtureBtf(): Btf {
   assert.is(item, itemId);
   b.struct('big', 300, [['data', b.array(char, int, 300), 0]]);
   b.struct('holder', 8, [['secret', b.ptr(b.fwd('opaque')), 0]]);
+  b.struct('task_struct', 8, [['pid', int, 0], ['tgid', int, 32]]);
   const voidPtr = b.ptr(0);
   b.func('handle_item', b.funcProto(0, [['item', itemPtr], ['code', int]]));
   b.typedef('btf_trace_item_event', b.ptr(b.funcProto(0, [['', voidPtr], ['', itemPtr], ['', int]])));
@@ -58,6 +60,17 @@ function fixtureBtf(): Btf {
 }
 
 const btf = fixtureBtf();
+
+/** Pointer fields as tracefs prints them: `test:hold` holds kernel pointers, `syscalls:hold` user ones. */
+const POINTER_FIELDS = [
+  { name: 'common_type', typeText: 'unsigned short', offset: 0, size: 2, signed: false },
+  { name: 'where', typeText: 'struct point *', offset: 8, size: 8, signed: false },
+  { name: 'label', typeText: 'const char *', offset: 16, size: 8, signed: false },
+  { name: 'cookie', typeText: 'void *', offset: 24, size: 8, signed: false },
+  { name: 'gone', typeText: 'struct nosuch *', offset: 32, size: 8, signed: false },
+  { name: 'counts', typeText: 'unsigned int *', offset: 40, size: 8, signed: false },
+  { name: 'items', typeText: 'struct item * const *', offset: 48, size: 8, signed: false },
+];
 const kernel: KernelInfo = {
   tracingUnavailable: () => undefined,
   kernelTypes: () => btf,
@@ -70,8 +83,8 @@ const kernel: KernelInfo = {
     ? [{ name: 'common_type', typeText: 'unsigned short', offset: 0, size: 2, signed: false },
       { name: 'shade', typeText: 'enum color', offset: 8, size: 4, signed: false },
       { name: 'count', typeText: 'int', offset: 12, size: 4, signed: true }]
-    : undefined,
-  listTracepoints: () => [{ category: 'test', event: 'paint' }],
+    : event === 'hold' && (category === 'test' || category === 'syscalls') ? POINTER_FIELDS : undefined,
+  listTracepoints: () => [{ category: 'test', event: 'paint' }, { category: 'test', event: 'hold' }, { category: 'syscalls', event: 'hold' }],
 };
 
 const build = (src: string) => compile(src, { kernel });
@@ -206,6 +219,38 @@ t('raw tracepoint args are typed from btf_trace_<name>; fentry args from the fun
   // Without BTF for it, a raw tracepoint keeps arg0...
   ok('rawtracepoint:other_event { print(arg0); }');
   assert.equal(errors('rawtracepoint:other_event { print(args->x); }'), [['`args` is not available in rawtracepoint probes', 'args']]);
+});
+
+/** The probe_read helpers a program calls, in order. */
+function reads(src: string, program = 0): string[] {
+  ok(src);
+  return build(src).programs![program]!.code.insns.filter((i) => i.code === 0x85 && (i.imm === 112 || i.imm === 113)).map((i) => (i.imm === 112 ? 'user' : 'kernel'));
+}
+
+t('tracepoint pointer fields are pointers to the type the format names (BTF), in the event\'s address space', () => {
+  assert.equal(reads('tracepoint:test:hold { printf("%d %d %s\\n", args->where->y, *args->counts, str(args->label)); @[args->cookie] = 1; print((*args->items)->id); }'),
+    ['kernel', 'kernel', 'kernel', 'kernel']);
+  // System call records hold pointers into the calling process: read with probe_read_user.
+  assert.equal(reads('tracepoint:syscalls:hold { printf("%d\\n", args->where->y); }'), ['user']);
+  // A pointer cast to another pointer type keeps its address space: curtask stays a kernel pointer.
+  assert.equal(reads('tracepoint:syscalls:hold { $i = (struct item *)args->where; $k = (struct item *)curtask; printf("%d %d %d\\n", $i->id, $k->id, ((struct item *)0x10)->id); }'),
+    ['user', 'kernel', 'user']);
+  // Maps and print() show pointers in hex; comparisons and %d/%p/%x take them as numbers.
+  const m = ok('tracepoint:test:hold { @p[args->where] = args->cookie; if (args->where != 0 && args->cookie > 4096) { printf("%p %llx %u\\n", args->where, args->cookie, args->label); } }');
+  const map = m.maps.find((x) => x.scriptName === '@p')!;
+  assert.equal(map.key!.fields, [{ kind: 'int', offset: 0, size: 8, signed: false, pointer: true }]);
+  assert.equal(map.value, { kind: 'int', size: 8, signed: false, pointer: true });
+  // A struct BTF does not have leaves the field a number (castable, as before).
+  ok('tracepoint:test:hold { printf("%d\\n", ((struct point *)args->gone)->x + args->gone); }');
+  assert.equal(errors('tracepoint:test:hold { print(args->gone->x); }'), [['uint64 has no fields', 'x']]);
+  assert.equal(errors('tracepoint:test:hold { print(args->where->z); }'), [['struct point has no field `z`', 'z']]);
+  assert.equal(errors('tracepoint:test:hold { print(*args->cookie); }'), [['cannot dereference a `void *`: what it points to has no type', '*args->cookie']]);
+  // BTF is looked at only for the struct pointer fields the script reads.
+  let lookups = 0;
+  const counting: KernelInfo = { ...kernel, kernelTypes: () => (lookups++, btf) };
+  assert.equal(compile('tracepoint:test:hold { printf("%s %d\\n", str(args->label), args->cookie == 0); }', { kernel: counting }).diagnostics, []);
+  assert.is(lookups, 0);
+  assert.equal(errors('tracepoint:test:hold { printf("%s", args->label); }'), [['conversion 1 (%s) expects a string, but this is int8 *', 'args->label']]);
 });
 
 t.run();
