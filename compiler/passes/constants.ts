@@ -4,8 +4,11 @@
 import type { Expr } from '../../grammar/ast.ts';
 import { type Type, elementSize, isBool, isPointer } from '../types/types.ts';
 
-export function constantValue(e: Expr, positional: readonly string[], typeOf: (e: Expr) => Type): bigint | undefined {
-  const value = (x: Expr): bigint | undefined => constantValue(x, positional, typeOf);
+/** `known`: values the type checker fixed (sizeof, offsetof, kernel enumerators such as `TCP_LISTEN`). */
+export function constantValue(e: Expr, positional: readonly string[], typeOf: (e: Expr) => Type, known?: ReadonlyMap<Expr, bigint>): bigint | undefined {
+  const value = (x: Expr): bigint | undefined => constantValue(x, positional, typeOf, known);
+  const fixed = known?.get(e);
+  if (fixed !== undefined) return fixed;
   switch (e.kind) {
     case 'Int': return e.value;
     case 'Bool': return e.value ? 1n : 0n;

@@ -210,7 +210,7 @@ class UnitLowerer implements Lowerer {
   }
 
   constantOf(e: Expr): bigint | undefined {
-    return constantValue(e, this.cx.options.positional, (x) => this.typeOf(x));
+    return constantValue(e, this.cx.options.positional, (x) => this.typeOf(x), this.ut.constants);
   }
 
   intReg(e: Expr): VReg {

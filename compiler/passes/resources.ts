@@ -97,7 +97,7 @@ export function analyseResources(typed: Typed, cx: CompileContext, declared: Map
     const planner: EventPlanner = {
       layout: (exprs) => layoutEvent(exprs, ut.types, kt),
       kernelMapName: (scriptName) => maps.get(scriptName)!.spec.name,
-      constantOf: (e) => constantValue(e, cx.options.positional, (x) => ut.types.get(x)!),
+      constantOf: (e) => constantValue(e, cx.options.positional, (x) => ut.types.get(x)!, ut.constants),
       typeOf: (e) => ut.types.get(e)!,
     };
     forEachCall(ut.unit.block.body, (call) => {

@@ -178,7 +178,7 @@ class UnitChecker implements Checker {
   }
 
   constantOf(e: Expr): bigint | undefined {
-    return constantValue(e, this.cx.options.positional, (x) => this.typeOf(x));
+    return constantValue(e, this.cx.options.positional, (x) => this.typeOf(x), this.constants);
   }
 
   check(): void {
@@ -587,6 +587,19 @@ class UnitChecker implements Checker {
     return kt;
   }
 
+  /**
+   * An identifier that is no builtin but an enumerator of the kernel's BTF (`TCP_LISTEN`), as in
+   * bpftrace: that constant, typed as its enum so that %s prints its name. Without BTF, undefined.
+   */
+  private enumerator(e: Expr & { kind: 'Ident' }): Type | undefined {
+    const kt = this.cx.kernel.kernelTypes();
+    if ('unavailable' in kt) return undefined;
+    const found = kt.findEnumerator(e.name);
+    if (!found) return undefined;
+    this.constants.set(e, found.value);
+    return fromKernel(kt, found.type, false);
+  }
+
   /** A written type; struct types come from the kernel's BTF, pointers point to user memory in user probes. */
   typeFromExpr(t: TypeExpr): Type | undefined {
     let base: Type | undefined;
@@ -689,6 +702,8 @@ class UnitChecker implements Checker {
             this.error(`\`${e.name}\` is a function`, e.span, `call it: \`${e.name}(...)\``);
             return ERROR;
           }
+          const enumerator = this.enumerator(e);
+          if (enumerator) return enumerator;
           this.error(`unknown identifier \`${e.name}\``, e.span, didYouMean(e.name, this.cx.registry.variables.keys()));
           return ERROR;
         }

@@ -36,6 +36,10 @@ export interface KernelTypes {
   findFunc(name: string): KernelFunction | undefined;
   /** Arguments of raw tracepoint `name` (from `btf_trace_<name>`), without the leading context pointer. */
   rawTracepointArgs(name: string): { name: string; type: number }[] | undefined;
+  /** The enum that declares enumerator `name` (`TCP_LISTEN`) and its value. */
+  findEnumerator(name: string): { type: number; value: bigint } | undefined;
+  /** Raw tracepoints with a `btf_trace_<name>` typedef, module ones with their module. */
+  rawTracepoints(): { module?: string; name: string }[];
   type(id: number): KernelType;
   /** Skip typedefs and qualifiers. */
   resolve(id: number): number;

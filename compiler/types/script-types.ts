@@ -99,6 +99,14 @@ export class ScriptTypes implements KernelTypes {
     return this.base()?.findFunc(name);
   }
 
+  findEnumerator(name: string): { type: number; value: bigint } | undefined {
+    return this.base()?.findEnumerator(name);
+  }
+
+  rawTracepoints(): { module?: string; name: string }[] {
+    return this.base()?.rawTracepoints() ?? [];
+  }
+
   rawTracepointArgs(name: string): { name: string; type: number }[] | undefined {
     return this.base()?.rawTracepointArgs(name);
   }

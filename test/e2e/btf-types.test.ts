@@ -97,6 +97,12 @@ k('an enum inside a struct reached from a tracepoint (a listening socket is SS_U
   assert.is(r.stdout, 'SS_UNCONNECTED 1\n\n\n');
 });
 
+k('kernel enumerators as constants: TCP_LISTEN, SKB_DROP_REASON_NOT_SPECIFIED, by name with %s and in maps; builtins win', async () => {
+  const r = await runTsbt(['-q', '-e', 'BEGIN { printf("%d %s %d %s\\n", TCP_LISTEN, TCP_LISTEN, SKB_DROP_REASON_NOT_SPECIFIED > 0, SKB_DROP_REASON_NOT_SPECIFIED); @[TCP_CLOSE] = PIDTYPE_PGID; printf("%d\\n", pid == cpu); exit(); }']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, '10 TCP_LISTEN 1 SKB_DROP_REASON_NOT_SPECIFIED\n0\n\n\n@[TCP_CLOSE]: PIDTYPE_PGID\n');
+});
+
 /** A nanosleep(2) of 1.05 s by perl (coreutils' sleep uses clock_nanosleep); its pid and parent's. */
 function perlNanosleep(): { pid: number; ppid: number } {
   const out = execFileSync('perl', ['-e', 'my $t = pack("qq", 1, 50000000); syscall(35, $t, 0); print "$$ ", getppid(), "\n"'], { encoding: 'utf8' });

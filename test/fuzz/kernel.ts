@@ -165,6 +165,14 @@ export function fuzzKernelTypes(): KernelTypes {
     findType: (kind, name) => named(kind === 'typedef' ? 'typedef' : kind, name),
     findFunc: (name) => funcs.get(name),
     rawTracepointArgs: (name) => raw.get(name),
+    findEnumerator: (name) => {
+      for (const [id, t] of table.types.entries()) {
+        const v = t?.kind === 'enum' ? t.values.find((x) => x.name === name) : undefined;
+        if (v) return { type: id, value: v.value };
+      }
+      return undefined;
+    },
+    rawTracepoints: () => [...raw.keys()].map((name) => ({ name })),
     type: (id) => table.types[id] ?? { kind: 'void' },
     resolve,
     sizeOf,

@@ -110,4 +110,17 @@ kernelTest('modules (when any have BTF): split ids start after vmlinux, types re
   for (const id of [...spec.ids()].slice(0, 200)) btf().typeName(id);
 });
 
+kernelTest('enumerators by name (TCP_LISTEN is 10 in enum tcp_state for decades) and raw tracepoints from btf_trace_*', () => {
+  const listen = btf().findEnumerator('TCP_LISTEN');
+  assert.ok(listen);
+  assert.is(listen!.value, 10n);
+  // The TCP states are an anonymous enum in the kernel (include/net/tcp_states.h).
+  assert.is(btf().typeName(listen!.type), 'enum (anon)');
+  assert.is(btf().typeName(btf().findEnumerator('SKB_DROP_REASON_NOT_SPECIFIED')!.type), 'enum skb_drop_reason');
+  assert.is(btf().findEnumerator('TCP_NO_SUCH_STATE'), undefined);
+  const names = btf().rawTracepoints().filter((r) => r.module === undefined).map((r) => r.name);
+  for (const n of ['sched_switch', 'sys_enter', 'sched_process_exec']) assert.ok(names.includes(n), n);
+  assert.ok(!names.some((n) => n.startsWith('btf_trace_')));
+});
+
 t.run();

@@ -27,6 +27,7 @@ import { BtfEncoder } from '../fixtures/btf/encoder.ts';
  * };
  * struct big { char data[300]; };  struct holder { struct opaque *secret; };  (struct opaque: declared only)
  * struct task_struct { int pid; int tgid; };  (what curtask points to)
+ * enum clash { pid = 7, LAST_COLOR = 2 };  (an enumerator named like a builtin)
  * void handle_item(struct item *item, int code);  raw tracepoint item_event(struct item *item, int code)
  */
 function fixtureBtf(): Btf {
@@ -52,6 +53,7 @@ function fixtureBtf(): Btf {
   b.struct('big', 300, [['data', b.array(char, int, 300), 0]]);
   b.struct('holder', 8, [['secret', b.ptr(b.fwd('opaque')), 0]]);
   b.struct('task_struct', 8, [['pid', int, 0], ['tgid', int, 32]]);
+  b.enum('clash', 4, [['pid', 7], ['LAST_COLOR', 2]]);
   const voidPtr = b.ptr(0);
   b.func('handle_item', b.funcProto(0, [['item', itemPtr], ['code', int]]));
   b.typedef('btf_trace_item_event', b.ptr(b.funcProto(0, [['', voidPtr], ['', itemPtr], ['', int]])));
@@ -219,6 +221,27 @@ t('raw tracepoint args are typed from btf_trace_<name>; fentry args from the fun
   // Without BTF for it, a raw tracepoint keeps arg0...
   ok('rawtracepoint:other_event { print(arg0); }');
   assert.equal(errors('rawtracepoint:other_event { print(args->x); }'), [['`args` is not available in rawtracepoint probes', 'args']]);
+});
+
+t('an identifier that is no builtin but a BTF enumerator is that constant, typed as its enum', () => {
+  const a = ok('BEGIN { printf("%d %s %d\\n", BLUE, GREEN, BLUE + 1); @[RED] = count(); $c = LAST_COLOR; print($c); if (pid == 7 && BLUE > RED) { exit(); } }');
+  const event = a.events.find((e) => e.kind === 'printf') as PrintfEvent;
+  const record = new DataView(new ArrayBuffer(event.size));
+  record.setBigUint64(8, 2n, true);
+  record.setBigUint64(16, 1n, true);
+  record.setBigUint64(24, 3n, true);
+  assert.is(formatPrintf(event.format, decodeEventArgs(event.args, record)), '2 GREEN 3\n');
+  const names = { name: 'color', names: { 0: 'RED', 1: 'GREEN', 2: 'BLUE' } };
+  assert.equal(a.maps.find((m) => m.scriptName === '@')!.key!.fields, [{ kind: 'int', offset: 0, size: 8, signed: false, enum: names }]);
+  // Constants: folded into the program (unroll counts and lhist bounds take them too).
+  const asm = build('BEGIN { @x = BLUE * 1000 + GREEN; }').programs![0]!.code.insns.map((i) => i.imm);
+  assert.ok(asm.includes(2001), 'BLUE * 1000 + GREEN is folded');
+  ok('BEGIN { unroll(BLUE) { @n = count(); } @h = lhist(1, RED, BLUE, GREEN); }');
+  // Builtins win: `pid` is the process id, not enum clash's pid.
+  assert.ok(!build('BEGIN { @p = pid; }').programs![0]!.code.insns.some((i) => i.imm === 7), 'pid is not the enumerator');
+  // Unknown names keep their suggestions; without BTF an enumerator is just unknown.
+  assert.equal(build('BEGIN { print(pidd); }').diagnostics.map((d) => [d.message, d.hint]), [['unknown identifier `pidd`', 'did you mean `pid`?']]);
+  assert.equal(compile('BEGIN { print(BLUE); }', {}).diagnostics.map((d) => d.message), ['unknown identifier `BLUE`']);
 });
 
 /** The probe_read helpers a program calls, in order. */

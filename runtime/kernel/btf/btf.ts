@@ -157,6 +157,25 @@ export class Btf {
     return this.search(options, (spec, scope) => spec.rawTracepointArgs(name, scope));
   }
 
+  /** The enum declaring enumerator `name`, and its value (vmlinux first, then modules). */
+  findEnumerator(name: string, options?: FindOptions): { type: number; value: bigint } | undefined {
+    return this.search(options, (spec, scope) => spec.findEnumerator(name, scope));
+  }
+
+  /**
+   * Raw tracepoints the kernel's BTF describes (a `btf_trace_<name>` typedef each): vmlinux's, then each
+   * module's own, with its module name.
+   */
+  rawTracepoints(): { module?: string; name: string }[] {
+    const prefix = 'btf_trace_';
+    const out: { module?: string; name: string }[] = this.vmlinux.ownNamesWithPrefix('typedef', prefix).map((n) => ({ name: n.slice(prefix.length) }));
+    for (const module of this.moduleNames()) {
+      const spec = this.module(module);
+      if (spec) for (const n of spec.ownNamesWithPrefix('typedef', prefix)) out.push({ module, name: n.slice(prefix.length) });
+    }
+    return out;
+  }
+
   // ---- per-type queries (delegated to the spec that owns the id) ----
 
   type(id: number): BtfType {

@@ -133,6 +133,7 @@ export class BtfSpec {
   private chainHash: Uint32Array | undefined;
   private typeHeads: Int32Array | undefined;
   private funcHeads: Int32Array | undefined;
+  private enumerators: Map<string, number> | undefined;
 
   constructor(blob: Uint8Array, options: BtfSpecOptions = {}) {
     const header = parseBtfHeader(blob);
@@ -519,6 +520,50 @@ export class BtfSpec {
     if (name === '') return undefined;
     for (const id of this.ownIdsNamed(name, kind === 'func')) if (matchesKind(this.rawKind(id), kind)) return id;
     return undefined;
+  }
+
+  /**
+   * The enum that declares enumerator `name` (`TCP_LISTEN` → enum tcp_state's id) and its value; the
+   * first declaration wins. The enumerator index is built on first use, from the raw records.
+   */
+  findEnumerator(name: string, scope: LookupScope = 'all'): { type: number; value: bigint } | undefined {
+    if (this.base && scope === 'all') {
+      const inBase = this.base.findEnumerator(name);
+      if (inBase !== undefined) return inBase;
+    }
+    const id = (this.enumerators ??= this.buildEnumeratorIndex()).get(name);
+    if (id === undefined) return undefined;
+    const t = this.type(id);
+    const value = t.kind === 'enum' ? t.values.find((v) => v.name === name)?.value : undefined;
+    return value === undefined ? undefined : { type: id, value };
+  }
+
+  private buildEnumeratorIndex(): Map<string, number> {
+    const index = new Map<string, number>();
+    const w = this.words;
+    for (let i = 0; i < this.count; i++) {
+      const kind = this.kinds[i]!;
+      if (kind !== Kind.ENUM && kind !== Kind.ENUM64) continue;
+      const p = this.offsets[i]!;
+      const vlen = w[p + 1]! & 0xffff;
+      const stride = kind === Kind.ENUM ? 2 : 3;
+      for (let j = 0; j < vlen; j++) {
+        const name = this.str(w[p + 3 + stride * j]!);
+        if (name && !index.has(name)) index.set(name, this.firstId + i);
+      }
+    }
+    return index;
+  }
+
+  /** Names of this spec's own types of one kind that start with `prefix` (`btf_trace_` typedefs). */
+  ownNamesWithPrefix(kind: 'typedef', prefix: string): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.count; i++) {
+      if (this.kinds[i] !== Kind.TYPEDEF) continue;
+      const name = this.str(this.names[i]!);
+      if (name.startsWith(prefix)) out.push(name);
+    }
+    return out;
   }
 
   /** A function (BTF_KIND_FUNC) and its prototype, parameter names included. */
