@@ -12,6 +12,8 @@ import { decodeEventArgs, decodeField } from '../../runtime/format/decode.ts';
 import { formatPrintf } from '../../runtime/format/printf.ts';
 import { renderValue } from '../../runtime/format/text.ts';
 import { BtfEncoder } from '../fixtures/btf/encoder.ts';
+import { listProbes } from '../../cli/list.ts';
+import { stdlib } from '../../stdlib/index.ts';
 
 /**
  * enum color { RED, GREEN, BLUE };  struct point { int x; int y; };
@@ -86,7 +88,9 @@ const kernel: KernelInfo = {
       { name: 'shade', typeText: 'enum color', offset: 8, size: 4, signed: false },
       { name: 'count', typeText: 'int', offset: 12, size: 4, signed: true }]
     : event === 'hold' && (category === 'test' || category === 'syscalls') ? POINTER_FIELDS : undefined,
-  listTracepoints: () => [{ category: 'test', event: 'paint' }, { category: 'test', event: 'hold' }, { category: 'syscalls', event: 'hold' }],
+  listTracepoints: (category, event) => [{ category: 'test', event: 'paint' }, { category: 'test', event: 'hold' }, { category: 'syscalls', event: 'hold' },
+    { category: 'test', event: 'other_event' }, { category: 'syscalls', event: 'sys_enter_thing' }]
+    .filter((t) => (category === '*' || category === t.category) && (event === '*' || event === t.event)),
 };
 
 const build = (src: string) => compile(src, { kernel });
@@ -218,9 +222,33 @@ t('raw tracepoint args are typed from btf_trace_<name>; fentry args from the fun
   ok('rawtracepoint:item_event { $i = args->item; @[$i->name] = count(); print(arg1 == args->code); }');
   assert.equal(errors('rawtracepoint:item_event { print(args->cod); }'), [['rawtracepoint:item_event arguments has no field `cod`', 'cod']]);
   ok('fentry:handle_item { print(*args->item); printf("%s\\n", args->item->color); }');
-  // Without BTF for it, a raw tracepoint keeps arg0...
+  // Without BTF for it (an event tracefs lists), a raw tracepoint keeps arg0...
   ok('rawtracepoint:other_event { print(arg0); }');
   assert.equal(errors('rawtracepoint:other_event { print(args->x); }'), [['`args` is not available in rawtracepoint probes', 'args']]);
+});
+
+t('raw tracepoint names are checked at compile time: BTF\'s btf_trace_* typedefs, tracefs events without BTF', () => {
+  const r = build('BEGIN { print(1); } rawtracepoint:item_evnt { print(arg0); }');
+  assert.equal(r.diagnostics.map((d) => [d.message, d.hint, 'BEGIN { print(1); } rawtracepoint:item_evnt { print(arg0); }'.slice(d.span.start, d.span.end)]),
+    [['no raw tracepoint `item_evnt` in this kernel', 'did you mean `rawtracepoint:item_event`?', 'rawtracepoint:item_evnt']]);
+  // System call events are built on raw_syscalls:sys_enter, not tracepoints of their own.
+  assert.equal(errors('rawtracepoint:sys_enter_thing { print(arg0); }'), [['no raw tracepoint `sys_enter_thing` in this kernel', 'rawtracepoint:sys_enter_thing']]);
+  ok('rawtracepoint:vmlinux:item_event { print(arg0); }');
+  assert.equal(errors('rawtracepoint:somemod:item_event { print(arg0); }'), [['no raw tracepoint `somemod:item_event` in this kernel', 'rawtracepoint:somemod:item_event']]);
+  // Without BTF: tracefs's events are the names.
+  const noBtf: KernelInfo = { ...kernel, kernelTypes: () => ({ unavailable: 'no BTF here' }) };
+  assert.equal(compile('rawtracepoint:other_evnt { print(arg0); }', { kernel: noBtf }).diagnostics.map((d) => [d.message, d.hint]),
+    [['no raw tracepoint `other_evnt` in this kernel', 'did you mean `rawtracepoint:other_event`?']]);
+  assert.equal(compile('rawtracepoint:paint { print(arg0); }', { kernel: noBtf }).diagnostics, []);
+  // Nothing to check against: compiled as written (attaching tells).
+  const nothing: KernelInfo = { ...noBtf, tracingUnavailable: () => 'no tracefs' };
+  assert.equal(compile('rawtracepoint:whatever { print(arg0); }', { kernel: nothing }).diagnostics, []);
+});
+
+t('tsbt -l lists raw tracepoints from BTF, or from tracefs without it', () => {
+  assert.equal(listProbes(stdlib, kernel, 'rawtracepoint:*', false), ['rawtracepoint:item_event']);
+  assert.equal(listProbes(stdlib, { ...kernel, kernelTypes: () => ({ unavailable: 'no BTF' }) }, 'rt:*', false),
+    ['rawtracepoint:hold', 'rawtracepoint:other_event', 'rawtracepoint:paint']);
 });
 
 t('an identifier that is no builtin but a BTF enumerator is that constant, typed as its enum', () => {
