@@ -103,6 +103,20 @@ k('kernel enumerators as constants: TCP_LISTEN, SKB_DROP_REASON_NOT_SPECIFIED, b
   assert.is(r.stdout, '10 TCP_LISTEN 1 SKB_DROP_REASON_NOT_SPECIFIED\n0\n\n\n@[TCP_CLOSE]: PIDTYPE_PGID\n');
 });
 
+k('an unknown raw tracepoint is a compile error at the probe before BEGIN runs; -l lists raw tracepoints, also those without a trace event', async () => {
+  const r = await runTsbt(['-e', 'BEGIN { printf("begin\\n"); } rawtracepoint:sched_swich { exit(); }']);
+  assert.is(r.code, 1);
+  assert.is(r.stdout, '');
+  assert.is(r.stderr, `-e:1:30: error: no raw tracepoint \`sched_swich\` in this kernel\n1 | BEGIN { printf("begin\\n"); } rawtracepoint:sched_swich { exit(); }\n  |${' '.repeat(30)}${'^'.repeat(25)}\n  = hint: did you mean \`rawtracepoint:sched_switch\`?\n`);
+  const list = await runTsbt(['-l', 'rawtracepoint:sched_*']);
+  assert.is(list.code, 0, list.stderr);
+  for (const name of ['rawtracepoint:sched_switch', 'rawtracepoint:sched_update_nr_running_tp']) assert.ok(list.stdout.split('\n').includes(name), name);
+  // A tracepoint with no trace event (found through BTF) attaches.
+  const tp = await runTsbt(['-q', '-e', 'rawtracepoint:sched_update_nr_running_tp { printf("ok\\n"); exit(); }']);
+  assert.is(tp.code, 0, tp.stderr);
+  assert.is(tp.stdout, 'ok\n\n\n');
+});
+
 /** A nanosleep(2) of 1.05 s by perl (coreutils' sleep uses clock_nanosleep); its pid and parent's. */
 function perlNanosleep(): { pid: number; ppid: number } {
   const out = execFileSync('perl', ['-e', 'my $t = pack("qq", 1, 50000000); syscall(35, $t, 0); print "$$ ", getppid(), "\n"'], { encoding: 'utf8' });
