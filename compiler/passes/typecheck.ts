@@ -14,7 +14,7 @@ import type { CompileContext } from '../context.ts';
 import type { Checker, ConcreteProbe } from '../registry.ts';
 import type { KernelInfo } from '../kernel-info.ts';
 import { didYouMean } from '../suggest.ts';
-import { INT_TYPES, type Type, boolType, arithmeticResult, elementSize, isPointer, s64, storageSize, tupleOf, typeName, u64, voidType } from '../types/types.ts';
+import { INT_TYPES, type Type, boolType, isBool, arithmeticResult, elementSize, isPointer, s64, storageSize, tupleOf, typeName, u64, voidType } from '../types/types.ts';
 import { fromKernel } from '../types/from-kernel.ts';
 import type { KernelMember, KernelTypes } from '../types/kernel-types.ts';
 import { constantValue } from './constants.ts';
@@ -466,6 +466,8 @@ class UnitChecker implements Checker {
     }
     if (to.kind === 'kstruct' && from.kind === 'kstruct') return to.id === from.id;
     if (to.kind === 'array' && from.kind === 'array') return to.count === from.count && to.elem.size === from.elem.size;
+    // bool and the other integers do not mix (newest bpftrace): `(bool)x` converts.
+    if (to.kind === 'int' && from.kind === 'int' && !to.pointee && !from.pointee && isBool(to) !== isBool(from)) return false;
     return to.kind === from.kind;
   }
 

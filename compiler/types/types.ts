@@ -51,8 +51,9 @@ export interface EnumType {
 export const BOOL_ENUM: EnumType = { name: 'bool', values: [{ name: 'false', value: 0n }, { name: 'true', value: 1n }] };
 export const boolType: Type & { kind: 'int' } = { kind: 'int', size: 1, signed: false, enum: BOOL_ENUM };
 
+/** By name, not identity: types are cloned (structuredClone) as they flow into maps. */
 export function isBool(t: Type): boolean {
-  return t.kind === 'int' && !t.pointee && t.enum === BOOL_ENUM;
+  return t.kind === 'int' && !t.pointee && t.enum?.name === BOOL_ENUM.name;
 }
 
 export type AggregationKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist';
@@ -85,7 +86,7 @@ export function str(size: number): Type {
 
 export function typeName(t: Type): string {
   switch (t.kind) {
-    case 'int': return t.pointee ? `${typeName(t.pointee)} *` : t.enum === BOOL_ENUM ? 'bool' : t.enum ? `enum ${t.enum.name || '(anonymous)'}` : `${t.signed ? 'int' : 'uint'}${t.size * 8}`;
+    case 'int': return t.pointee ? `${typeName(t.pointee)} *` : isBool(t) ? 'bool' : t.enum ? `enum ${t.enum.name || '(anonymous)'}` : `${t.signed ? 'int' : 'uint'}${t.size * 8}`;
     case 'kstruct': return t.name;
     case 'array': return `${typeName(t.elem)}[${t.count}]`;
     case 'inet': return 'inet';

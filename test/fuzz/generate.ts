@@ -601,7 +601,8 @@ export class ProgramGenerator {
   private hasKey(): string {
     const m = this.someMap((x) => x.keys.length > 0);
     if (!m) return '0';
-    return this.entryCall('has_key', m);
+    // has_key() is a bool, which does not mix with the integers the generator puts it among.
+    return `(int64)${this.entryCall('has_key', m)}`;
   }
 
   private ifStmt(chain: number): string {
@@ -747,7 +748,7 @@ export class ProgramGenerator {
     const text = r.weighted([
       [6, String(r.range(0, 100))], [2, String(r.range(0, 1_000_000))], [1, `0x${r.range(0, 0xffff).toString(16)}`], [0.5, `0${r.range(0, 511).toString(8)}`],
       [0.5, '1_000'], [0.5, `${r.range(1, 9)}e${r.range(0, 6)}`], [0.3, '10UL'], [0.3, '7ULL'], [0.5, r.pick(['5ms', '2s', '100us', '3ns', '1m'])],
-      [0.3, '18446744073709551615'], [0.3, '0xffffffff'], [0.3, '9223372036854775807'], [0.5, 'true'], [0.5, 'false'], [0.3, '0'],
+      [0.3, '18446744073709551615'], [0.3, '0xffffffff'], [0.3, '9223372036854775807'], [0.5, '(int64)true'], [0.5, '(int64)false'], [0.3, '0'],
     ] as const);
     return { t: text, p: PRIMARY };
   }

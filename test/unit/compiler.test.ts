@@ -162,4 +162,14 @@ t('unknown probes and tracepoints get near matches', () => {
   assert.equal([b.message, b.hint], ['no tracepoint `syscalls:sys_exit_reed` in this kernel', 'did you mean `tracepoint:syscalls:sys_exit_read`?']);
 });
 
+t('bool and the other integers do not mix in variables and maps; (bool)x converts', () => {
+  const errors = (src: string) => build(src).diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+  assert.equal(errors('BEGIN { let $x: bool = 5; $b = true; $b = 7; @m = true; @m = 3; }'), [
+    '`$x` is declared bool; cannot assign int64',
+    '`$b` holds bool; cannot assign int64',
+    '`@m` was assigned bool before; cannot assign int64 here',
+  ]);
+  assert.equal(errors('BEGIN { let $x: bool = (bool)5; $b = true; $b = has_key(@m, 1); @m[1] = 2; @n = true; @n = (bool)$x; print(($b, $x)); }'), []);
+});
+
 t.run();
