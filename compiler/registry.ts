@@ -29,6 +29,8 @@ export interface ConcreteProbe {
   userPointers?: boolean;
   /** Where `arg0`, `arg1`... are in the context (8 bytes each), for probes that have them. */
   argOffsets?: readonly number[];
+  /** kprobes, uprobes, fentry/fexit: the probed function's name (the `func` builtin). */
+  funcName?: string;
   /** Where `retval` is in the context, for return probes. */
   retvalOffset?: number;
   /** The type of `retval` where it is known (fexit); u64 otherwise. */

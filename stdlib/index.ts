@@ -4,7 +4,7 @@ import type { BuiltinFunction, BuiltinVariable, ProbeProvider, Registry } from '
 import { avg, count, max, min, stats, sum } from './builtins/aggregations.ts';
 import { hist, lhist } from './builtins/histograms.ts';
 import { args, argRegisters, retval } from './builtins/args.ts';
-import { cgroup, comm, cpid, cpu, curtask, elapsed, gid, ncpus, nsecs, pid, probe, rand, tid, uid, username } from './builtins/context.ts';
+import { cgroup, comm, cpid, cpu, curtask, elapsed, func, gid, jiffies, ncpus, nsecs, numaid, pid, ppid, probe, rand, tid, uid, username } from './builtins/context.ts';
 import { del, hasKey, len } from './builtins/maps.ts';
 import { cat, clear, exit, join, print, printf, signal, strftime, system, time, zero } from './builtins/output.ts';
 import { buf, str, strcontains, strlen, strncmp } from './builtins/strings.ts';
@@ -20,7 +20,7 @@ import { uprobe, uretprobe } from './providers/uprobe.ts';
 import { usdt } from './providers/usdt.ts';
 
 const providers: ProbeProvider[] = [begin, end, tracepoint, rawTracepoint, kprobe, kretprobe, fentry, fexit, uprobe, uretprobe, usdt, interval, profile, software, hardware];
-const variables: BuiltinVariable[] = [kstackVar, ustackVar, cpid, pid, tid, uid, username, gid, comm, nsecs, cpu, rand, cgroup, curtask, elapsed, ncpus, probe, args, ...argRegisters, retval];
+const variables: BuiltinVariable[] = [kstackVar, ustackVar, cpid, pid, tid, uid, username, gid, comm, nsecs, cpu, rand, cgroup, curtask, elapsed, ncpus, probe, ppid, jiffies, numaid, func, args, ...argRegisters, retval];
 const functions: BuiltinFunction[] = [count, sum, min, max, avg, stats, hist, lhist, printf, print, time, cat, exit, clear, zero, del, hasKey, len, str, ntop, ntohs, ntohl, htons, htonl, bswap, kstack, ustack, ksym, usym, kaddr, uaddr, strftime, system, signal, strncmp, strcontains, strlen, buf, join];
 
 const byName = new Map<string, ProbeProvider>();

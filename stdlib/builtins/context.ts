@@ -6,6 +6,8 @@ import type { BuiltinVariable, Lowerer } from '../../compiler/registry.ts';
 import { str, u32, u64 } from '../../compiler/types/types.ts';
 import { writeBytes, zeroMemory } from '../../compiler/passes/memory.ts';
 import { fromKernel } from '../../compiler/types/from-kernel.ts';
+import type { KernelInfo } from '../../compiler/kernel-info.ts';
+import type { VReg } from '../../compiler/ir/ir.ts';
 
 function callHelper(l: Lowerer, helper: number) {
   return l.b.call(helper, [])!;
@@ -105,4 +107,56 @@ export const elapsed: BuiltinVariable = {
     l.b.alu('sub', now, reg(l.b.load(8, l.startTimeAddress(), 0)));
     return reg(now);
   },
+};
+
+export const jiffies: BuiltinVariable = {
+  name: 'jiffies', summary: 'the kernel\'s jiffies counter (timer ticks since boot, 64 bits)', type: () => u64,
+  lower: (l) => reg(callHelper(l, Helper.jiffies64)),
+};
+export const numaid: BuiltinVariable = {
+  name: 'numaid', summary: 'the NUMA node of the CPU the probe runs on', type: () => u32,
+  lower: (l) => reg(callHelper(l, Helper.get_numa_node_id)),
+};
+
+/** Where `curtask->real_parent->tgid` is, from the kernel's BTF (or why it cannot be found). */
+function parentOffsets(kernel: KernelInfo): { realParent: number; tgid: number } | { error: string; hint?: string } {
+  const kt = kernel.kernelTypes();
+  const unavailable = { error: '`ppid` reads curtask->real_parent->tgid, which needs the kernel\'s BTF (/sys/kernel/btf/vmlinux)' };
+  if ('unavailable' in kt) return unavailable;
+  const task = kt.findType('struct', 'task_struct');
+  if (task === undefined) return unavailable;
+  const realParent = kt.member(task, 'real_parent');
+  const tgid = kt.member(task, 'tgid');
+  if (realParent === undefined || tgid === undefined || kt.sizeOf(tgid.type) !== 4) return unavailable;
+  return { realParent: realParent.offset, tgid: tgid.offset };
+}
+
+/** Read `size` bytes of kernel memory at `address + off` into a register (0 if unreadable). */
+function readKernel(l: Lowerer, address: VReg, off: number, size: 4 | 8): VReg {
+  const slot = l.b.frame.alloc(8);
+  l.b.store(8, 'fp', slot, imm(0));
+  l.b.call(Helper.probe_read_kernel, [reg(l.pointer('fp', slot)), imm(size), reg(l.pointer(address, off))], false);
+  return l.b.load(size, 'fp', slot);
+}
+
+export const ppid: BuiltinVariable = {
+  name: 'ppid', summary: 'process id of the current task\'s parent (curtask->real_parent->tgid)',
+  type: (_probe, _options, kernel) => {
+    const at = parentOffsets(kernel);
+    return 'error' in at ? at : u32;
+  },
+  lower(l) {
+    const at = parentOffsets(l.kernel);
+    if ('error' in at) throw new Error(at.error);
+    const parent = readKernel(l, callHelper(l, Helper.get_current_task), at.realParent, 8);
+    return reg(readKernel(l, parent, at.tgid, 4));
+  },
+};
+
+export const func: BuiltinVariable = {
+  name: 'func', summary: 'name of the probed function (kprobes, uprobes, fentry/fexit and their return probes)',
+  // Each probe tsbt attaches is at one known function, so the name is a constant of the program.
+  type: (p) => p.funcName !== undefined ? str(Buffer.byteLength(p.funcName) + 1)
+    : { error: `\`func\` is not available in ${p.provider.name} probes`, hint: 'kprobes, uprobes and fentry/fexit probes (and their return probes) have it' },
+  lowerInto: (l, base, off, size) => writeBytes(l.b, Buffer.from(l.probe.funcName!), base, off, size),
 };

@@ -29,7 +29,7 @@ function tracingProvider(name: 'fentry' | 'fexit', aliases: string[]): ProbeProv
       }));
       const retIsVoid = kt.type(kt.resolve(info.ret)).kind === 'void';
       return [{
-        provider: this, spec, name: `${name}:${func}`, programType: 'tracing',
+        provider: this, spec, name: `${name}:${func}`, programType: 'tracing', funcName: func,
         attach: { kind: 'tracing', func },
         tracing: { btfId: info.id, hook: name },
         args: { kind: 'record', name: `${func}() arguments`, fields },

@@ -28,7 +28,7 @@ function kprobeProvider(name: 'kprobe' | 'kretprobe', alias: string, retprobe: b
         if (funcs.length === 0) return error(`no kernel function matches \`${m[1]}\``, spec.span, 'list them with `tsbt -l \'kprobe:*\'`');
       }
       return funcs.map((func) => ({
-        provider: this, spec, name: `${name}:${func}${offset ? `+${m[2]}` : ''}`, programType: 'kprobe' as const,
+        provider: this, spec, name: `${name}:${func}${offset ? `+${m[2]}` : ''}`, programType: 'kprobe' as const, funcName: func,
         attach: { kind: 'kprobe' as const, func, offset, retprobe },
         ...(retprobe ? { retvalOffset: PT_REGS_RETVAL_OFFSET } : { argOffsets: PT_REGS_ARG_OFFSETS }),
       }));

@@ -63,8 +63,8 @@ function uprobeProvider(name: 'uprobe' | 'uretprobe', alias: string, retprobe: b
       if ('severity' in bin) return bin;
       const path = bin.path;
       const pid = options?.targetPid;
-      const probe = (label: string, offset: number, linkAddress?: number): ConcreteProbe => ({
-        provider: this, spec, name: `${name}:${path}:${label}`, programType: 'kprobe',
+      const probe = (label: string, offset: number, linkAddress: number | undefined, funcName: string): ConcreteProbe => ({
+        provider: this, spec, name: `${name}:${path}:${label}`, programType: 'kprobe', funcName,
         attach: { kind: 'uprobe', path, offset, retprobe, ...(pid !== undefined ? { pid } : {}) },
         userPointers: true,
         ...(retprobe ? { retvalOffset: PT_REGS_RETVAL_OFFSET } : { argOffsets: PT_REGS_ARG_OFFSETS }),
@@ -87,7 +87,7 @@ function uprobeProvider(name: 'uprobe' | 'uretprobe', alias: string, retprobe: b
         const into = addr - at.address!;
         const bad = unsafeOffset(spec, at.name, into, retprobe, options);
         if (bad) return bad;
-        return [probe(`0x${addr.toString(16)}`, at.offset + into, addr)];
+        return [probe(`0x${addr.toString(16)}`, at.offset + into, addr, at.name)];
       }
       if (retprobe && m) return error(`a uretprobe takes a function, not an offset into one: \`${spec.text}\``, spec.span, `write ${usage}`);
 
@@ -110,7 +110,7 @@ function uprobeProvider(name: 'uprobe' | 'uretprobe', alias: string, retprobe: b
           }
           if (seen.has(off)) continue;
           seen.add(off);
-          probes.push(probe(s.name, off, address));
+          probes.push(probe(s.name, off, address, s.name));
         }
         if (probes.length === 0) return error(`no function of ${path} matches \`${func}\``, spec.span, 'list its symbols with `nm -D` (or `nm` when it is not stripped)');
         if (atResolvers.length > 0) {
@@ -147,7 +147,7 @@ function uprobeProvider(name: 'uprobe' | 'uretprobe', alias: string, retprobe: b
       }
       const bad = unsafeOffset(spec, func!, offset, retprobe, options, sym.size);
       if (bad) return bad;
-      return [probe(m ? target : func!, at + offset, address)];
+      return [probe(m ? target : func!, at + offset, address, func!)];
     },
   };
 }
