@@ -2,7 +2,7 @@
 // code after constant conditions, end to end on the real kernel with exact output. Each expected text
 // was printed by bpftrace 0.17 on this machine for the same script and command, except where a comment
 // says bpftrace 0.17 cannot run it (and why tsbt's output is what a bpftrace user expects).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -152,6 +152,42 @@ k('uaddr(): a data symbol of a PIE uprobe target, read through the load bias', a
   const out = await run(`uprobe:${target}:tsbt_greet { printf("%d %d\\n", uaddr("tsbt_data")[0], sizeof(uaddr("tsbt_data")[0])); }`, ['-c', `${target} strlen abc 1`]);
   // The target prints 142 (its sum plus tsbt_data) on the same stdout, before or after our line.
   assert.is(out.replace('142\n', ''), '42 4\n\n\n');
+});
+
+k('ppid: the parent of tsbt in BEGIN (this test process), and of a process the -c shell starts', async () => {
+  // bpftrace 0.17 has no ppid; curtask->real_parent->tgid is what it reads.
+  assert.is(await run('BEGIN { printf("%d %d\\n", ppid, ppid == curtask->real_parent->tgid); exit(); }'), `${process.pid} 1\n\n\n`);
+  const sh = script('child.sh', '/bin/true\n');
+  assert.is(await run('tracepoint:sched:sched_process_exec /ppid == cpid/ { printf("%s %d\\n", comm, ppid - cpid); }', ['-c', sh]), 'true 0\n\n\n');
+});
+
+/** The kernel's jiffies counter as /proc/timer_list shows it. */
+function procJiffies(): bigint {
+  return BigInt(/^jiffies: (\d+)$/m.exec(readFileSync('/proc/timer_list', 'utf8'))![1]!);
+}
+
+k('jiffies: between the counter read before and after the run; numaid: the one online NUMA node', async () => {
+  // bpftrace 0.17 has no jiffies. %lu: %d would print the low 32 bits (as in bpftrace).
+  const before = procJiffies();
+  const out = await run('BEGIN { printf("%lu\\n", jiffies); exit(); }');
+  const after = procJiffies();
+  const j = BigInt(out.trim());
+  assert.ok(j >= before && j <= after, `${before} <= ${j} <= ${after}`);
+  // bpftrace 0.17 prints the same for numaid. This machine has one node; its number is what online lists.
+  const online = readFileSync('/sys/devices/system/node/online', 'utf8').trim();
+  assert.ok(/^\d+$/.test(online), `one NUMA node expected, online is ${online}`);
+  assert.is(await run('BEGIN { printf("%d\\n", numaid); exit(); }'), `${online}\n\n\n`);
+  // The widths bpftrace documents: uint64 jiffies, uint32 numaid and ppid.
+  assert.is(await run('BEGIN { printf("%d %d %d\\n", sizeof(jiffies), sizeof(numaid), sizeof(ppid)); exit(); }'), '8 4 4\n\n\n');
+});
+
+k('func: the probed function in a uprobe and a uretprobe (9 calls), as a printf string and a map key', async () => {
+  // bpftrace 0.17 prints tsbt_target in the uprobe too; in the uretprobe it shows the caller (the
+  // return address's symbol), where the newest bpftrace documents the traced function.
+  const out = await run(`uprobe:${target}:tsbt_target { @e[func] = count(); } uretprobe:${target}:tsbt_target { @r[func] = count(); } uprobe:${target}:tsbt_* /arg0 == 11/ { printf("%s|\\n", func); }`,
+    ['-c', `${target} calls`]);
+  // The target prints 205 (the sum of its results) on the same stdout.
+  assert.is(out.replace('205\n', ''), 'tsbt_target|\ntsbt_target|\ntsbt_target|\n\n\n@e[tsbt_target]: 9\n@r[tsbt_target]: 9\n');
 });
 
 t.run();

@@ -122,6 +122,27 @@ t('uaddr() errors', () => {
   assert.equal(errors('uprobe:/bin/x:main { $x = uaddr(1); }'), ['`uaddr()` takes a symbol name as a string literal']);
 });
 
+t('jiffies and numaid are one helper call each (bpf_jiffies64, bpf_get_numa_node_id); ppid needs BTF', () => {
+  const lines = asm('BEGIN { @j = jiffies; @n = numaid; }');
+  // Scratch variables hold 64 bits (numaid, a uint32, widens as cpu does); test/e2e/builtins.test.ts prints sizeof.
+  assert.ok(lines.includes('call jiffies64#118') && lines.includes('call get_numa_node_id#42'), lines.join('\n'));
+  assert.equal(errors('BEGIN { $j = jiffies; $j = "s"; $n = numaid; $n = "s"; }'),
+    ['`$j` holds uint64; cannot assign string[2]', '`$n` holds uint64; cannot assign string[2]']);
+  assert.equal(errors('BEGIN { @p = ppid; }'), ['`ppid` reads curtask->real_parent->tgid, which needs the kernel\'s BTF (/sys/kernel/btf/vmlinux)']);
+});
+
+t('func: the probed function as a constant string, in uprobes at a name, an address and on return; an error elsewhere', () => {
+  for (const probe of ['uprobe:/bin/x:main', 'uretprobe:/bin/x:main', 'uprobe:/bin/x:0x1100']) {
+    const r = build(`${probe} { printf("%s\\n", func); }`);
+    assert.equal(r.diagnostics, []);
+    assert.equal(r.artifact!.events[0], { kind: 'printf', id: 1, format: '%s\n', size: 16, args: [{ kind: 'string', offset: 8, size: 5 }] });
+    assert.ok(asm(`${probe} { printf("%s\\n", func); }`).includes('*(u32 *)(r0 +8) = 0x6e69616d'), probe); // "main"
+  }
+  assert.equal(errors('tracepoint:sched:sched_switch { printf("%s\\n", func); }').length, 1);
+  const bad = build('BEGIN { printf("%s\\n", func); }').diagnostics;
+  assert.equal(bad.map((d) => [d.message, d.hint]), [['`func` is not available in BEGIN probes', 'kprobes, uprobes and fentry/fexit probes (and their return probes) have it']]);
+});
+
 t('ternaries: any value kind whose branches agree; two statements; clear errors otherwise', () => {
   for (const ok of [
     'BEGIN { $x = pid ? ntop(1) : ntop(2); print($x); }',
