@@ -25,6 +25,7 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): {
   return { settings, warnings };
 }
 
+/** 0.17's names (BPFTRACE_STRLEN) are the ones settingName() renames; they sort after the newest. */
 function legacy(variable: string): number {
-  return variable === 'BPFTRACE_STRLEN' || variable === 'BPFTRACE_MAP_KEYS_MAX' ? 1 : 0;
+  return settingName(variable) === variable.slice('BPFTRACE_'.length).toLowerCase() ? 0 : 1;
 }

@@ -240,7 +240,8 @@ function averageCopies(view: DataView, copies: number, stride: number, signed: b
   return { count, average, total };
 }
 
-function roundUp8(n: number): number {
+/** Bytes of one CPU's copy of a per-CPU value: the kernel pads each to 8. */
+export function roundUp8(n: number): number {
   return (n + 7) & ~7;
 }
 

@@ -2,9 +2,8 @@
 // ends with a word the program sets to 1 when it updates the value. These functions turn such raw
 // entries into what a hash map would have held, and say how clear()/zero() rewrite a slot.
 import type { MapSpec } from '../artifact.ts';
+import { roundUp8 } from './decode.ts';
 import type { RawMapEntry } from './dump.ts';
-
-const roundUp8 = (n: number) => Math.ceil(n / 8) * 8;
 
 /** Whether any CPU's copy of the slot has its present word set. */
 export function isPresent(spec: MapSpec, value: Uint8Array, nCpus: number): boolean {
